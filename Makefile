@@ -1,0 +1,36 @@
+# Parapet build and test entry points. Run `make help` for the list.
+GO ?= go
+BIN := bin
+
+.PHONY: help build test vet test-go test-extension demo run clean
+
+help:
+	@echo "make build           build parapet-server, parapet-agent and the sample app into $(BIN)/"
+	@echo "make test            go vet, every Go test (end-to-end in Chromium included), extension tests"
+	@echo "make demo            run a blocked and an allowed download in Chromium and print the activity log"
+	@echo "make run             start server, agent and sample app for use with your own browser"
+	@echo "make clean           remove build output, demo output and test artifacts"
+
+build:
+	$(GO) build -o $(BIN)/ ./server/cmd/parapet-server ./agent/cmd/parapet-agent ./test/cmd/parapet-sampleapp
+
+vet:
+	$(GO) vet ./...
+
+test-go:
+	$(GO) test -count=1 ./...
+
+test-extension:
+	cd extension && node --test
+
+test: vet test-go test-extension
+
+demo: build
+	./test/ensure-chromium.sh
+	$(GO) run ./test/cmd/parapet-demo --bin $(BIN) --out demo-output
+
+run: build
+	$(GO) run ./test/cmd/parapet-demo --bin $(BIN) --serve
+
+clean:
+	rm -rf $(BIN) demo-output test/e2e/artifacts
