@@ -1,0 +1,182 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parapet/protocol"
+	"parapet/server/policy"
+	"parapet/server/store"
+)
+
+// Error codes the hub sends besides the decoder's codes.
+const (
+	// CodeUnexpectedType rejects a known type that agents must not send
+	// to the server, such as verdict.
+	CodeUnexpectedType = "unexpected_type"
+	// CodeInternal means the server could not handle a valid message, for
+	// example because the activity log could not be written. The agent
+	// treats it like a missing verdict.
+	CodeInternal = "internal_error"
+)
+
+// storeTimeout bounds each database call made for one message.
+const storeTimeout = 10 * time.Second
+
+// handle processes one incoming message and reports whether the link stays
+// open.
+func (l *link) handle(ctx context.Context, data []byte) bool {
+	now := time.Now()
+	l.touch(now)
+	msg, err := protocol.Decode(data)
+	if err != nil {
+		var decodeErr *protocol.DecodeError
+		if !errors.As(err, &decodeErr) {
+			decodeErr = &protocol.DecodeError{Code: protocol.CodeMalformed, Err: err}
+		}
+		l.log.Info("rejected message from agent", "code", decodeErr.Code, "ref_id", decodeErr.RefID, "error", decodeErr.Err)
+		return l.reject(decodeErr.Reply())
+	}
+	l.errors = 0
+
+	ctx, cancel := context.WithTimeout(ctx, storeTimeout)
+	defer cancel()
+	switch body := msg.Payload.(type) {
+	case *protocol.Hello:
+		l.handleHello(body)
+	case *protocol.Ping:
+		l.sendBody(&protocol.Pong{})
+	case *protocol.Pong:
+	case *protocol.PostureReport:
+		l.handlePosture(ctx, body)
+	case *protocol.ActionRequest:
+		l.handleAction(ctx, msg.ID, body, now)
+	case *protocol.ActivityReport:
+		l.handleReport(ctx, msg.ID, body)
+	case *protocol.Error:
+		l.log.Warn("agent reported an error", "code", body.Code, "ref_id", body.RefID, "message", body.Message)
+	default:
+		l.log.Info("rejected message from agent", "code", CodeUnexpectedType, "type", msg.Type, "ref_id", msg.ID)
+		return l.reject(&protocol.Error{Code: CodeUnexpectedType, RefID: msg.ID,
+			Message: "the server does not accept " + string(msg.Type) + " messages from agents"})
+	}
+	return true
+}
+
+// reject sends an error reply and counts it. After maxConsecutiveErrors
+// rejected messages in a row, it closes the link and returns false.
+func (l *link) reject(reply *protocol.Error) bool {
+	reply.Message = replyText(reply.Message)
+	l.sendBody(reply)
+	l.errors++
+	if l.errors < maxConsecutiveErrors {
+		return true
+	}
+	l.log.Warn("closing link after too many rejected messages", "count", l.errors)
+	l.closeAfterQueued(websocket.ClosePolicyViolation, "too many invalid messages")
+	return false
+}
+
+// replyText makes a decoder's error text fit an error body, which must be
+// valid UTF-8 of at most 2048 bytes, because the text may quote the
+// rejected input.
+func replyText(s string) string {
+	const limit = 1024
+	if len(s) > limit {
+		s = s[:limit] + "…"
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if s == "" {
+		return "the message was rejected"
+	}
+	return s
+}
+
+func (l *link) handleHello(h *protocol.Hello) {
+	if h.DeviceID != "" && h.DeviceID != l.device.ID {
+		l.log.Warn("agent hello names another device", "hello_device_id", h.DeviceID)
+	}
+	l.log.Debug("agent hello", "peer", h.Peer, "software", h.Software)
+}
+
+func (l *link) handlePosture(ctx context.Context, p *protocol.PostureReport) {
+	data, err := json.Marshal(p)
+	if err != nil {
+		l.log.Error("encoding posture", "error", err)
+		return
+	}
+	if err := l.hub.store.SetPosture(ctx, l.device.ID, data); err != nil {
+		l.log.Error("storing posture", "error", err)
+	}
+}
+
+func (l *link) handleAction(ctx context.Context, requestID string, req *protocol.ActionRequest, now time.Time) {
+	set := l.hub.Policies().Set
+	result := set.Decide(req, policy.Device{Managed: l.device.Managed, User: l.device.User})
+
+	a := l.activity(req, requestID, now)
+	a.AppID = result.App
+	a.Decision = string(result.Decision)
+	a.PolicyIDs = result.PolicyIDs
+	a.Reason = result.Reason
+	a.DecidedBy = store.DecidedByServer
+	if _, err := l.hub.store.InsertActivity(ctx, a); err != nil {
+		l.log.Error("logging activity", "request_id", requestID, "error", err)
+		l.sendBody(&protocol.Error{Code: CodeInternal, RefID: requestID,
+			Message: "the server could not log this action, so it sent no verdict"})
+		return
+	}
+	l.sendBody(&protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
+		Reason: result.Reason, PolicyIDs: result.PolicyIDs, EventID: a.ID})
+}
+
+func (l *link) handleReport(ctx context.Context, messageID string, r *protocol.ActivityReport) {
+	a := l.activity(&r.Request, r.RequestID, r.DecidedAt)
+	if app := l.hub.Policies().Set.AppForHost(r.Request.AppHost); app != nil {
+		a.AppID = app.ID
+	}
+	a.Decision = string(r.Decision)
+	a.Reason = r.Reason
+	a.DecidedBy = store.DecidedByAgent
+	inserted, err := l.hub.store.InsertActivity(ctx, a)
+	if err != nil {
+		l.log.Error("logging reported activity", "request_id", r.RequestID, "error", err)
+		l.sendBody(&protocol.Error{Code: CodeInternal, RefID: messageID,
+			Message: "the server could not log this activity; send it again later"})
+		return
+	}
+	if !inserted {
+		l.log.Debug("activity report already logged", "request_id", r.RequestID)
+	}
+	l.sendBody(&protocol.Ack{RefID: messageID})
+}
+
+// activity returns an activity log entry for req with the link's device,
+// user and source IP filled in.
+func (l *link) activity(req *protocol.ActionRequest, requestID string, at time.Time) store.Activity {
+	a := store.Activity{
+		ID:        "act-" + protocol.NewID(),
+		Time:      at.UTC(),
+		User:      l.device.User,
+		DeviceID:  l.device.ID,
+		AppHost:   req.AppHost,
+		Activity:  string(req.Activity),
+		PageURL:   req.PageURL,
+		TargetURL: req.TargetURL,
+		SourceIP:  l.sourceIP,
+		RequestID: requestID,
+	}
+	if req.File != nil {
+		size := req.File.Size
+		a.FileName = req.File.Name
+		a.FileSize = &size
+		a.FileMIME = req.File.MIMEType
+	}
+	return a
+}

@@ -1,0 +1,121 @@
+// Package hub runs the websocket links of connected agents. It replies to
+// their messages, decides their actions with the current policy set, logs
+// activities and pushes policy updates to every link.
+package hub
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"parapet/protocol"
+	"parapet/server/policy"
+	"parapet/server/store"
+)
+
+// Keepalive and write timing of a link. The server pings every
+// pingInterval and drops a link from which nothing, not even a pong,
+// arrived for readTimeout.
+const (
+	pingInterval = 30 * time.Second
+	readTimeout  = 75 * time.Second
+	writeTimeout = 10 * time.Second
+	// touchInterval limits how often a busy link updates last_seen_at.
+	touchInterval = time.Minute
+	// maxConsecutiveErrors is how many rejected messages in a row close a
+	// link, so a broken or hostile agent cannot keep one open forever.
+	maxConsecutiveErrors = 20
+	// sendQueueLength is how many outgoing messages may wait for a slow
+	// agent before its link is dropped.
+	sendQueueLength = 64
+)
+
+// Policies is a policy set with the revision that policy.update carries.
+type Policies struct {
+	Set      *policy.Set
+	Revision int64
+}
+
+// Hub tracks the connected agents. Its methods are safe for concurrent use.
+type Hub struct {
+	store    store.Store
+	log      *slog.Logger
+	software string
+	policies atomic.Pointer[Policies]
+
+	mu    sync.Mutex
+	links map[*link]struct{}
+}
+
+// New returns a hub that decides with initial until SetPolicies replaces
+// it. software is the server's name and version, sent in hello.
+func New(st store.Store, log *slog.Logger, software string, initial Policies) *Hub {
+	h := &Hub{
+		store:    st,
+		log:      log.With("component", "hub"),
+		software: software,
+		links:    make(map[*link]struct{}),
+	}
+	h.policies.Store(&initial)
+	return h
+}
+
+// Policies returns the current policy set and revision.
+func (h *Hub) Policies() Policies { return *h.policies.Load() }
+
+// SetPolicies replaces the policy set and sends a policy.update with the
+// new revision to every connected agent.
+func (h *Hub) SetPolicies(p Policies) {
+	h.policies.Store(&p)
+	data, err := encodePolicyUpdate(p)
+	if err != nil {
+		h.log.Error("encoding policy update", "revision", p.Revision, "error", err)
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for l := range h.links {
+		l.send(data)
+	}
+	h.log.Info("pushed policy update", "revision", p.Revision, "links", len(h.links))
+}
+
+// Connected returns the number of open agent links.
+func (h *Hub) Connected() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.links)
+}
+
+// Serve runs the link of an authenticated device over conn until the agent
+// disconnects, the link fails, or ctx is done. sourceIP is the address the
+// link comes from, logged with each activity.
+func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Device, sourceIP string) {
+	l := newLink(h, conn, device, sourceIP)
+	h.mu.Lock()
+	h.links[l] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.links, l)
+		h.mu.Unlock()
+	}()
+	l.run(ctx)
+}
+
+// Close closes every link with a going-away close frame, for shutdown.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for l := range h.links {
+		l.closeWith(websocket.CloseGoingAway, "server is shutting down")
+	}
+}
+
+func encodePolicyUpdate(p Policies) ([]byte, error) {
+	return protocol.Encode("", &protocol.PolicyUpdate{Revision: p.Revision, Apps: p.Set.ProtocolApps()})
+}

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+func (s *SQLite) CreateDevice(ctx context.Context, d Device) error {
+	const query = `INSERT INTO devices (id, user, hostname, host_id, managed, credential_sha256, enrolled_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	_, err := s.db.ExecContext(ctx, query, d.ID, d.User, d.Hostname, d.HostID, d.Managed,
+		d.CredentialSHA256, d.EnrolledAt.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("inserting device %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+	const query = `SELECT id, user, hostname, host_id, managed, credential_sha256, enrolled_at,
+		last_seen_at, last_ip, last_posture FROM devices WHERE id = ?`
+	var (
+		d        Device
+		enrolled int64
+		seen     sql.NullInt64
+		ip       sql.NullString
+		posture  sql.NullString
+	)
+	err := s.db.QueryRowContext(ctx, query, id).Scan(&d.ID, &d.User, &d.Hostname, &d.HostID, &d.Managed,
+		&d.CredentialSHA256, &enrolled, &seen, &ip, &posture)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, fmt.Errorf("device %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("reading device %s: %w", id, err)
+	}
+	d.EnrolledAt = time.UnixMicro(enrolled).UTC()
+	if seen.Valid {
+		d.LastSeenAt = time.UnixMicro(seen.Int64).UTC()
+	}
+	d.LastIP = ip.String
+	if posture.Valid {
+		d.LastPosture = json.RawMessage(posture.String)
+	}
+	return d, nil
+}
+
+func (s *SQLite) TouchDevice(ctx context.Context, id string, at time.Time, ip string) error {
+	const query = `UPDATE devices SET last_seen_at = ?, last_ip = ? WHERE id = ?`
+	return s.updateDevice(ctx, id, query, at.UnixMicro(), ip, id)
+}
+
+func (s *SQLite) SetPosture(ctx context.Context, id string, posture json.RawMessage) error {
+	const query = `UPDATE devices SET last_posture = ? WHERE id = ?`
+	return s.updateDevice(ctx, id, query, string(posture), id)
+}
+
+func (s *SQLite) updateDevice(ctx context.Context, id, query string, args ...any) error {
+	res, err := s.db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("updating device %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("updating device %s: %w", id, ErrNotFound)
+	}
+	return nil
+}

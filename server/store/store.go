@@ -1,0 +1,90 @@
+// Package store keeps devices and the activity log. Store is the interface
+// the rest of the server uses, and SQLite is its implementation, so another
+// database such as PostgreSQL can be added behind the same interface.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a requested record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the server's persistent state. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// CreateDevice inserts a new device.
+	CreateDevice(ctx context.Context, d Device) error
+	// Device returns the device with id, or ErrNotFound.
+	Device(ctx context.Context, id string) (Device, error)
+	// TouchDevice records that the device was seen at a time from an IP.
+	TouchDevice(ctx context.Context, id string, at time.Time, ip string) error
+	// SetPosture stores the device's latest posture report, as JSON.
+	SetPosture(ctx context.Context, id string, posture json.RawMessage) error
+	// InsertActivity appends a to the activity log. An agent-decided
+	// activity whose (DeviceID, RequestID) is already logged is skipped,
+	// and inserted is false.
+	InsertActivity(ctx context.Context, a Activity) (inserted bool, err error)
+	// ListActivities returns up to limit activities, newest first.
+	ListActivities(ctx context.Context, limit int) ([]Activity, error)
+	// PolicyRevision returns the revision number of the policy file with
+	// the given digest. A digest different from the latest one gets the
+	// next revision, so revisions increase with every change and survive
+	// restarts.
+	PolicyRevision(ctx context.Context, digest string, at time.Time) (int64, error)
+	Close() error
+}
+
+// Device is an enrolled endpoint.
+type Device struct {
+	ID       string
+	User     string
+	Hostname string
+	HostID   string
+	// Managed is true for devices enrolled with the organization's token.
+	Managed bool
+	// CredentialSHA256 is the SHA-256 of the credential's secret part.
+	CredentialSHA256 []byte
+	EnrolledAt       time.Time
+	// LastSeenAt is zero for a device that never connected.
+	LastSeenAt  time.Time
+	LastIP      string
+	LastPosture json.RawMessage
+}
+
+// Decision makers recorded in Activity.DecidedBy.
+const (
+	DecidedByServer = "server"
+	DecidedByAgent  = "agent"
+)
+
+// Activity is one entry of the activity log, in the JSON form the admin
+// API returns.
+type Activity struct {
+	ID       string    `json:"id"`
+	Time     time.Time `json:"time"`
+	User     string    `json:"user"`
+	DeviceID string    `json:"device_id"`
+	// AppID is empty for an action outside every protected app.
+	AppID    string `json:"app_id"`
+	AppHost  string `json:"app_host"`
+	Activity string `json:"activity"`
+	FileName string `json:"file_name"`
+	// FileSize is nil when the action has no file and -1 when the size
+	// is not known.
+	FileSize  *int64   `json:"file_size"`
+	FileMIME  string   `json:"file_mime"`
+	PageURL   string   `json:"page_url"`
+	TargetURL string   `json:"target_url"`
+	SourceIP  string   `json:"source_ip"`
+	Decision  string   `json:"decision"`
+	PolicyIDs []string `json:"policy_ids"`
+	Reason    string   `json:"reason"`
+	// DecidedBy is DecidedByServer or DecidedByAgent.
+	DecidedBy string `json:"decided_by"`
+	// RequestID is the envelope id of the action.request.
+	RequestID string `json:"request_id"`
+}
