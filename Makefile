@@ -9,6 +9,7 @@ help:
 	@echo "make test            go vet, every Go test (end-to-end in Chromium included), extension tests"
 	@echo "make demo            run a blocked and an allowed download in Chromium and print the activity log"
 	@echo "make run             start server, agent and sample app for use with your own browser"
+	@echo "make packages        build the agent .deb and .rpm and the macOS/Windows MDM files into dist/"
 	@echo "make clean           remove build output, demo output and test artifacts"
 
 build:
@@ -33,4 +34,12 @@ run: build
 	$(GO) run ./test/cmd/parapet-demo --bin $(BIN) --serve
 
 clean:
-	rm -rf $(BIN) demo-output test/e2e/artifacts
+	rm -rf $(BIN) dist demo-output test/e2e/artifacts
+
+# Builds dist/parapet-agent_*.deb and dist/parapet-agent-*.rpm, and renders
+# the macOS and Windows deployment files into dist/macos and dist/windows.
+# Set PARAPET_SERVER_URL, PARAPET_EXTENSION_UPDATE_URL and the other variables
+# that installer/build-packages.sh lists to point them at your deployment.
+.PHONY: packages
+packages:
+	GO="$(GO)" ./installer/build-packages.sh
