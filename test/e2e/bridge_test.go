@@ -108,12 +108,11 @@ func TestBridgeHandshakeMatrix(t *testing.T) {
 	if got != "error" {
 		t.Errorf("page websocket to the bridge: %s, want error", got)
 	}
-	status, err := env.Browser.EvalExtension(context.Background(),
-		`chrome.storage.session.get("parapetStatus").then(s => !!(s.parapetStatus && s.parapetStatus.connected))`)
+	connected, err := env.ExtensionConnected(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(status) != "true" {
-		t.Errorf("extension connected = %s, want true", status)
+	if !connected {
+		t.Error("extension is not connected to the agent, want connected")
 	}
 }

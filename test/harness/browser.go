@@ -20,9 +20,15 @@ import (
 var ErrNoChromium = errors.New("chromium not found: install it with `apt-get install -y chromium` (Debian/Ubuntu)")
 
 // FindChromium returns the path of Chromium, from $CHROMIUM_BIN or PATH.
+// Debian's /usr/bin/chromium is a shell wrapper that adds its own
+// --load-extension and --disable-extensions-except flags, so the binary
+// behind it is used when it exists.
 func FindChromium() (string, error) {
 	if p := os.Getenv("CHROMIUM_BIN"); p != "" {
 		return p, nil
+	}
+	if _, err := os.Stat("/usr/lib/chromium/chromium"); err == nil {
+		return "/usr/lib/chromium/chromium", nil
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -70,29 +76,8 @@ func StartBrowser(ctx context.Context, opts BrowserOptions) (*Browser, error) {
 		return nil, err
 	}
 	headless := opts.Headless || (os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "")
-	flags := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(profile),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.WindowSize(1280, 800),
-		chromedp.Flag("load-extension", opts.ExtensionDir),
-		chromedp.Flag("disable-extensions-except", opts.ExtensionDir),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("password-store", "basic"),
-		chromedp.Flag("use-mock-keychain", true),
-	}
-	if headless {
-		flags = append(flags, chromedp.Flag("headless", "new"), chromedp.DisableGPU)
-	}
-	if os.Geteuid() == 0 {
-		flags = append(flags, chromedp.NoSandbox)
-	}
+	flags := chromiumFlags(exe, profile, opts.ExtensionDir, headless)
+
 	b := &Browser{DownloadDir: downloads}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, flags...)
 	b.allocCtx = allocCtx
@@ -111,6 +96,37 @@ func StartBrowser(ctx context.Context, opts BrowserOptions) (*Browser, error) {
 		return nil, fmt.Errorf("setting download behavior: %w", err)
 	}
 	return b, nil
+}
+
+// chromiumFlags returns the command line for a test browser: a fresh
+// profile, only the Parapet extension, and no background traffic to hosts
+// off this machine.
+func chromiumFlags(exe, profile, extensionDir string, headless bool) []chromedp.ExecAllocatorOption {
+	flags := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(profile),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.WindowSize(1280, 800),
+		chromedp.Flag("load-extension", extensionDir),
+		chromedp.Flag("disable-extensions-except", extensionDir),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("use-mock-keychain", true),
+	}
+	if headless {
+		flags = append(flags, chromedp.Flag("headless", "new"), chromedp.DisableGPU)
+	}
+	if os.Geteuid() == 0 {
+		// Chromium's sandbox refuses to run as root.
+		flags = append(flags, chromedp.NoSandbox)
+	}
+	return flags
 }
 
 // writePreferences points Chromium's download folder at dir and turns off
@@ -157,7 +173,9 @@ func (b *Browser) serviceWorker(ctx context.Context) (target.ID, error) {
 }
 
 // EvalExtension evaluates a JavaScript expression in the extension's
-// service worker and returns its JSON result. Promises are awaited.
+// service worker and returns its JSON result. Promises are awaited. Right
+// after the worker starts, its global scope may not have the extension
+// APIs bound yet, so EvalExtension first waits until chrome.storage exists.
 func (b *Browser) EvalExtension(ctx context.Context, expr string) ([]byte, error) {
 	id, err := b.serviceWorker(ctx)
 	if err != nil {
@@ -167,5 +185,13 @@ func (b *Browser) EvalExtension(ctx context.Context, expr string) ([]byte, error
 	// worker instead of closing it.
 	sw, cancel := chromedp.NewContext(b.Tab, chromedp.WithTargetID(id), chromedp.WithDetachOnCancel())
 	defer cancel()
+	wait, cancelWait := context.WithTimeout(ctx, 10*time.Second)
+	defer cancelWait()
+	err = waitFor(wait, "the extension APIs in the service worker", func() (bool, error) {
+		return chromedp.Run(sw, chromedp.Evaluate[bool](`typeof chrome === "object" && !!chrome.storage`))
+	})
+	if err != nil {
+		return nil, err
+	}
 	return chromedp.Run(sw, chromedp.Evaluate[[]byte](expr, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
 }

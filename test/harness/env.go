@@ -132,6 +132,18 @@ func (e *Env) startApp(addr string) error {
 	return nil
 }
 
+// extensionReadyExpr is true once the extension's service worker holds a
+// live agent link and the agent's list of protected apps.
+const extensionReadyExpr = `chrome.storage.session.get(["agent", "policy"]).then(s =>
+	!!(s.agent && s.agent.connected && s.policy && Array.isArray(s.policy.apps) && s.policy.apps.length > 0))`
+
+// ExtensionConnected reports whether the extension is connected to the
+// agent and has the app list.
+func (e *Env) ExtensionConnected(ctx context.Context) (bool, error) {
+	out, err := e.Browser.EvalExtension(ctx, extensionReadyExpr)
+	return string(out) == "true", err
+}
+
 // ConnectExtension points the extension at the agent's bridge port and
 // waits until the extension reports a connection with the app list.
 func (e *Env) ConnectExtension(ctx context.Context) error {
@@ -142,11 +154,11 @@ func (e *Env) ConnectExtension(ctx context.Context) error {
 	wait, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	err := waitFor(wait, "the extension to connect to the agent", func() (bool, error) {
-		out, err := e.Browser.EvalExtension(ctx, `chrome.storage.session.get("parapetStatus").then(s => JSON.stringify(s.parapetStatus || {}))`)
+		out, err := e.Browser.EvalExtension(ctx, extensionReadyExpr)
 		if err != nil {
 			return false, err
 		}
-		return strings.Contains(string(out), `\"connected\":true`) && strings.Contains(string(out), `\"apps\"`), nil
+		return string(out) == "true", nil
 	})
 	if err != nil {
 		return fmt.Errorf("%w\nagent log:\n%s", err, e.Agent.Log())

@@ -1,0 +1,63 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync, existsSync } from "node:fs";
+
+const root = new URL("../", import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL("manifest.json", root), "utf8"));
+
+// Chrome's extension id: the first 128 bits of the SHA-256 of the public
+// key (DER), written with the letters a-p for the hex digits 0-f.
+function extensionID(base64Key) {
+  const digest = createHash("sha256").update(Buffer.from(base64Key, "base64")).digest("hex");
+  return [...digest.slice(0, 32)].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join("");
+}
+
+test("manifest key gives the development id", () => {
+  assert.equal(extensionID(manifest.key), "ghbnpamloifnaljdabnaemelhpdehoae");
+});
+
+test("manifest is MV3 with a module worker", () => {
+  assert.equal(manifest.manifest_version, 3);
+  assert.equal(manifest.name, "Parapet");
+  assert.equal(manifest.version, "0.1.0");
+  assert.equal(manifest.background.service_worker, "background.js");
+  assert.equal(manifest.background.type, "module");
+});
+
+test("manifest permissions", () => {
+  assert.deepEqual([...manifest.permissions].sort(), ["alarms", "downloads", "storage", "tabs"]);
+  assert.deepEqual(manifest.host_permissions, ["<all_urls>"]);
+});
+
+test("content script runs at document_start in the top frame", () => {
+  const [script] = manifest.content_scripts;
+  assert.equal(manifest.content_scripts.length, 1);
+  assert.deepEqual(script.js, ["content.js"]);
+  assert.equal(script.run_at, "document_start");
+  assert.equal(script.all_frames, false);
+  assert.deepEqual(script.matches, ["<all_urls>"]);
+});
+
+test("managed schema defines bridgePort", () => {
+  const schema = JSON.parse(readFileSync(new URL(manifest.storage.managed_schema, root), "utf8"));
+  assert.equal(schema.properties.bridgePort.type, "integer");
+  assert.equal(schema.properties.bridgePort.default, 47801);
+});
+
+test("every file the manifest names exists", () => {
+  const files = [manifest.background.service_worker, manifest.action.default_popup, manifest.storage.managed_schema, ...manifest.content_scripts[0].js];
+  for (const file of files) {
+    assert.ok(existsSync(new URL(file, root)), `${file} is missing`);
+  }
+});
+
+test("sources point only at loopback hosts", () => {
+  const files = ["background.js", "content.js", "popup.js", "popup.html", "lib/bridge.js", "lib/downloads.js", "lib/protocol.js"];
+  for (const file of files) {
+    const text = readFileSync(new URL(file, root), "utf8");
+    for (const [url] of text.matchAll(/\b(?:wss?|https?):\/\/[^\s"'`)]+/g)) {
+      assert.match(url, /^(?:wss?|https?):\/\/(?:127\.0\.0\.1|localhost|\[::1\])(?:[:/$]|$)/, `${file} names ${url}`);
+    }
+  }
+});
