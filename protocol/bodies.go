@@ -54,6 +54,57 @@ type FileInfo struct {
 	MIMEType string `json:"mime_type,omitempty"`
 	// SHA256 is the hex digest of the content, when the sender has it.
 	SHA256 string `json:"sha256,omitempty"`
+	// Label is the sensitivity label the agent found in the file. The
+	// agent sets it after inspecting an upload; it ignores any label the
+	// extension sends.
+	Label *FileLabel `json:"label,omitempty"`
+	// Detectors lists the ids of the content detectors that matched, as
+	// found by the agent's inspection.
+	Detectors []string `json:"detectors,omitempty"`
+	// Inspection is the agent's result of inspecting the content: one of
+	// the Inspection constants, or empty when nothing was inspected.
+	Inspection string `json:"inspection,omitempty"`
+}
+
+// Inspection results in FileInfo.Inspection.
+const (
+	// InspectionComplete means the content was read and inspected.
+	InspectionComplete = "complete"
+	// InspectionOversized means the file is larger than the inspection
+	// limit, so only its name and size are known.
+	InspectionOversized = "oversized"
+	// InspectionFailed means the content could not be read or parsed.
+	InspectionFailed = "failed"
+)
+
+// FileLabel identifies a sensitivity label by the GUIDs Office and PDF
+// tools use.
+type FileLabel struct {
+	// ID is the label's GUID, lowercase without braces.
+	ID string `json:"id"`
+	// TenantID is the GUID of the tenant that defined the label.
+	TenantID string `json:"tenant_id"`
+	// Name is the label's display name, for messages only; labels are
+	// matched by ID and tenant, never by name.
+	Name string `json:"name,omitempty"`
+}
+
+// Encryption targets of a protect decision.
+const (
+	EncryptNone = "none"
+	EncryptOrg  = "org"
+	EncryptUser = "user"
+)
+
+// Protection tells the agent how to protect a downloaded file.
+type Protection struct {
+	// Label is written into the file's metadata.
+	Label FileLabel `json:"label"`
+	// Encrypt is EncryptNone, EncryptOrg or EncryptUser.
+	Encrypt string `json:"encrypt"`
+	// Recipients are the age recipients ("age1...") the file is
+	// encrypted to; empty when Encrypt is EncryptNone.
+	Recipients []string `json:"recipients,omitempty"`
 }
 
 // ActionRequest asks for a verdict on one activity. The extension sends it
@@ -89,6 +140,51 @@ type Verdict struct {
 	PolicyIDs []string `json:"policy_ids"`
 	// EventID is the activity log id of this decision, for support.
 	EventID string `json:"event_id"`
+	// Fix tells the user how to make the action acceptable, such as
+	// which label to apply before uploading again.
+	Fix string `json:"fix,omitempty"`
+	// Link is an optional URL with more help.
+	Link string `json:"link,omitempty"`
+	// Protect is set for DecisionProtect.
+	Protect *Protection `json:"protect,omitempty"`
+}
+
+// UploadChunk carries part of a file the user is uploading, from the
+// extension to the agent, for inspection. Chunks of one upload follow its
+// action.request in order; the agent answers the request with a verdict
+// after the chunk with Last set.
+type UploadChunk struct {
+	// RequestID is the envelope id of the upload's action.request.
+	RequestID string `json:"request_id"`
+	// Offset is the position of Data in the file, in bytes.
+	Offset int64 `json:"offset"`
+	// Data is the chunk, base64-encoded (standard alphabet, padded), at
+	// most MaxChunkSize bytes before encoding.
+	Data []byte `json:"data"`
+	// Last marks the final chunk.
+	Last bool `json:"last"`
+}
+
+// MaxChunkSize is the largest decoded UploadChunk.Data, chosen so that an
+// encoded chunk stays well inside MaxMessageSize.
+const MaxChunkSize = 32 << 10
+
+// ActivityUpdate adds what the agent did after a decision to its activity
+// log entry, such as the label and encryption applied to a download. The
+// server answers with an Ack.
+type ActivityUpdate struct {
+	// EventID is the activity log id from the verdict.
+	EventID string `json:"event_id"`
+	// Label is the label written into the stored file.
+	Label *FileLabel `json:"label,omitempty"`
+	// Encrypted is the encryption target applied: one of the Encrypt
+	// constants.
+	Encrypted string `json:"encrypted"`
+	// SHA256 is the hex digest of the file as stored on disk.
+	SHA256 string `json:"sha256"`
+	// FileName is the stored file's base name, which changes when the
+	// file is encrypted.
+	FileName string `json:"file_name"`
 }
 
 // PostureReport carries the device facts the agent collected.
@@ -173,6 +269,8 @@ func (*PostureReport) MessageType() Type  { return TypePostureReport }
 func (*PolicyUpdate) MessageType() Type   { return TypePolicyUpdate }
 func (*ActivityReport) MessageType() Type { return TypeActivityLog }
 func (*Ack) MessageType() Type            { return TypeAck }
+func (*UploadChunk) MessageType() Type    { return TypeUploadChunk }
+func (*ActivityUpdate) MessageType() Type { return TypeActivityUpdate }
 func (*Error) MessageType() Type          { return TypeError }
 
 // newBody returns an empty body for t, or nil for an unknown type.
@@ -198,6 +296,10 @@ func newBody(t Type) Body {
 		return &Ack{}
 	case TypeError:
 		return &Error{}
+	case TypeUploadChunk:
+		return &UploadChunk{}
+	case TypeActivityUpdate:
+		return &ActivityUpdate{}
 	}
 	return nil
 }

@@ -22,16 +22,18 @@ type Type string
 
 // Message types. A type not listed here is rejected with CodeUnknownType.
 const (
-	TypeHello         Type = "hello"
-	TypePing          Type = "ping"
-	TypePong          Type = "pong"
-	TypeActionRequest Type = "action.request"
-	TypeVerdict       Type = "verdict"
-	TypePostureReport Type = "posture.report"
-	TypePolicyUpdate  Type = "policy.update"
-	TypeActivityLog   Type = "activity.report"
-	TypeAck           Type = "ack"
-	TypeError         Type = "error"
+	TypeHello          Type = "hello"
+	TypePing           Type = "ping"
+	TypePong           Type = "pong"
+	TypeActionRequest  Type = "action.request"
+	TypeVerdict        Type = "verdict"
+	TypePostureReport  Type = "posture.report"
+	TypePolicyUpdate   Type = "policy.update"
+	TypeActivityLog    Type = "activity.report"
+	TypeAck            Type = "ack"
+	TypeUploadChunk    Type = "upload.chunk"
+	TypeActivityUpdate Type = "activity.update"
+	TypeError          Type = "error"
 )
 
 // Envelope is the outer frame of every message on both links.

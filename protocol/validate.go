@@ -132,6 +132,82 @@ func (f *FileInfo) validate(prefix string) error {
 	if f.SHA256 != "" && !isHex(f.SHA256, 64) {
 		return fieldErr(prefix+".sha256", "must be 64 lowercase hex digits")
 	}
+	if f.Label != nil {
+		if err := f.Label.validate(prefix + ".label"); err != nil {
+			return err
+		}
+	}
+	if len(f.Detectors) > maxPolicyIDs {
+		return fieldErr(prefix+".detectors", "more than %d ids", maxPolicyIDs)
+	}
+	for _, id := range f.Detectors {
+		if !ValidID(id) {
+			return fieldErr(prefix+".detectors", "invalid id %q", id)
+		}
+	}
+	switch f.Inspection {
+	case "", InspectionComplete, InspectionOversized, InspectionFailed:
+	default:
+		return fieldErr(prefix+".inspection", "unknown inspection result %q", f.Inspection)
+	}
+	return nil
+}
+
+// ValidGUID reports whether s is a GUID in lowercase hex without braces,
+// such as "2096f6a2-d2f7-48be-b329-b73aaa526e5d".
+func ValidGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *FileLabel) validate(prefix string) error {
+	if !ValidGUID(l.ID) {
+		return fieldErr(prefix+".id", "must be a lowercase GUID without braces")
+	}
+	if !ValidGUID(l.TenantID) {
+		return fieldErr(prefix+".tenant_id", "must be a lowercase GUID without braces")
+	}
+	return checkText(prefix+".name", l.Name, maxShortText, false)
+}
+
+func validEncrypt(e string) bool {
+	return e == EncryptNone || e == EncryptOrg || e == EncryptUser
+}
+
+func (p *Protection) validate(prefix string) error {
+	if err := p.Label.validate(prefix + ".label"); err != nil {
+		return err
+	}
+	if !validEncrypt(p.Encrypt) {
+		return fieldErr(prefix+".encrypt", "must be none, org or user, not %q", p.Encrypt)
+	}
+	if p.Encrypt == EncryptNone && len(p.Recipients) > 0 {
+		return fieldErr(prefix+".recipients", "must be empty when encrypt is none")
+	}
+	if p.Encrypt != EncryptNone && len(p.Recipients) == 0 {
+		return fieldErr(prefix+".recipients", "missing for encrypt %q", p.Encrypt)
+	}
+	if len(p.Recipients) > maxPolicyIDs {
+		return fieldErr(prefix+".recipients", "more than %d recipients", maxPolicyIDs)
+	}
+	for _, r := range p.Recipients {
+		if !strings.HasPrefix(r, "age1") || len(r) > maxShortText {
+			return fieldErr(prefix+".recipients", "invalid age recipient %q", truncate(r, 16))
+		}
+	}
 	return nil
 }
 
@@ -199,6 +275,58 @@ func (v *Verdict) Validate() error {
 	}
 	if v.EventID != "" && !ValidID(v.EventID) {
 		return fieldErr("body.event_id", "not a valid id")
+	}
+	if err := checkText("body.fix", v.Fix, maxMessageText, false); err != nil {
+		return err
+	}
+	if err := checkURL("body.link", v.Link, false); err != nil {
+		return err
+	}
+	if (v.Protect != nil) != (v.Decision == DecisionProtect) {
+		return fieldErr("body.protect", "must be set exactly when the decision is protect")
+	}
+	if v.Protect != nil {
+		return v.Protect.validate("body.protect")
+	}
+	return nil
+}
+
+func (c *UploadChunk) Validate() error {
+	if err := checkReqID("body.request_id", c.RequestID); err != nil {
+		return err
+	}
+	if c.Offset < 0 {
+		return fieldErr("body.offset", "must not be negative")
+	}
+	if len(c.Data) > MaxChunkSize {
+		return fieldErr("body.data", "longer than %d bytes", MaxChunkSize)
+	}
+	if len(c.Data) == 0 && !c.Last {
+		return fieldErr("body.data", "empty in a chunk that is not the last")
+	}
+	return nil
+}
+
+func (u *ActivityUpdate) Validate() error {
+	if err := checkReqID("body.event_id", u.EventID); err != nil {
+		return err
+	}
+	if u.Label != nil {
+		if err := u.Label.validate("body.label"); err != nil {
+			return err
+		}
+	}
+	if !validEncrypt(u.Encrypted) {
+		return fieldErr("body.encrypted", "must be none, org or user, not %q", u.Encrypted)
+	}
+	if !isHex(u.SHA256, 64) {
+		return fieldErr("body.sha256", "must be 64 lowercase hex digits")
+	}
+	if err := checkText("body.file_name", u.FileName, maxFileNameBytes, true); err != nil {
+		return err
+	}
+	if strings.ContainsAny(u.FileName, "/\\") {
+		return fieldErr("body.file_name", "must be a base name without folders")
 	}
 	return nil
 }
