@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -106,6 +107,7 @@ func (l *link) handleHello(h *protocol.Hello) {
 }
 
 func (l *link) handlePosture(ctx context.Context, p *protocol.PostureReport) {
+	l.posture = postureFacts(p)
 	data, err := json.Marshal(p)
 	if err != nil {
 		l.log.Error("encoding posture", "error", err)
@@ -118,7 +120,10 @@ func (l *link) handlePosture(ctx context.Context, p *protocol.PostureReport) {
 
 func (l *link) handleAction(ctx context.Context, requestID string, req *protocol.ActionRequest, now time.Time) {
 	set := l.hub.Policies().Set
-	result := set.Decide(req, policy.Device{Managed: l.device.Managed, User: l.device.User})
+	result := set.Decide(l.policyInput(req, now))
+	for _, w := range result.WouldHave {
+		l.log.Info("test-mode policy matched", "request_id", requestID, "policy_id", w.Policy, "code", w.Code)
+	}
 
 	a := l.activity(req, requestID, now)
 	a.AppID = result.App
@@ -134,6 +139,42 @@ func (l *link) handleAction(ctx context.Context, requestID string, req *protocol
 	}
 	l.sendBody(&protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
 		Reason: result.Reason, PolicyIDs: result.PolicyIDs, EventID: a.ID})
+}
+
+// policyInput returns the facts the policies match on: the action, the
+// link's device and user, its source address and the latest posture.
+func (l *link) policyInput(req *protocol.ActionRequest, now time.Time) *policy.Input {
+	in := &policy.Input{
+		Request: req,
+		User:    policy.User{ID: l.device.User, Email: l.device.User},
+		Device: policy.DeviceFacts{ID: l.device.ID, Enrolled: true, Managed: l.device.Managed,
+			Posture: l.posture},
+		Time: now,
+	}
+	if ip, err := netip.ParseAddr(l.sourceIP); err == nil {
+		in.SourceIP = ip
+	}
+	return in
+}
+
+// postureFacts returns the facts of a posture report under the names that
+// posture profiles use.
+// NOTE: the report carries no disk encryption, firewall or screen lock
+// state yet, so profiles that require them never match.
+func postureFacts(p *protocol.PostureReport) map[string]string {
+	facts := map[string]string{
+		policy.FactOS:           p.OS,
+		policy.FactOSVersion:    p.PlatformVersion,
+		policy.FactAgentVersion: p.AgentVersion,
+		"platform":              p.Platform,
+		"kernel_version":        p.KernelVersion,
+	}
+	for name, value := range facts {
+		if value == "" {
+			delete(facts, name)
+		}
+	}
+	return facts
 }
 
 func (l *link) handleReport(ctx context.Context, messageID string, r *protocol.ActivityReport) {

@@ -38,6 +38,9 @@ type link struct {
 
 	lastTouch time.Time
 	errors    int
+	// posture holds the facts of the agent's latest posture report, for
+	// policy decisions. Only the read loop uses it.
+	posture map[string]string
 }
 
 func newLink(h *Hub, conn *websocket.Conn, device store.Device, sourceIP string) *link {

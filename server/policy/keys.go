@@ -7,24 +7,42 @@ import (
 )
 
 // shape lists the keys a YAML mapping may contain, or with item set, the
-// shape of each element of a sequence. A nil shape accepts any scalar.
+// shape of each element of a sequence. A nil shape accepts any value,
+// which the decoder or the condition compiler then checks.
 type shape struct {
 	fields map[string]*shape
 	item   *shape
 }
 
+func fields(names ...string) *shape {
+	s := &shape{fields: make(map[string]*shape, len(names))}
+	for _, n := range names {
+		s.fields[n] = nil
+	}
+	return s
+}
+
 var (
-	appShape = &shape{fields: map[string]*shape{
-		"id": nil, "name": nil, "hosts": nil, "sensitive": nil,
+	appShape     = fields("id", "name", "hosts", "tags", "fail_mode", "sensitive")
+	ipRangeShape = fields("id", "name", "cidrs", "tags")
+	groupShape   = fields("id", "name", "members", "domains")
+	labelShape   = fields("id", "name", "tenant", "protection")
+	profileShape = &shape{fields: map[string]*shape{
+		"id": nil, "name": nil,
+		"requirements": fields("os", "min_os_version", "disk_encryption", "firewall", "screen_lock", "min_agent_version"),
 	}}
-	deviceShape = &shape{fields: map[string]*shape{"managed": nil}}
 	policyShape = &shape{fields: map[string]*shape{
-		"id": nil, "name": nil, "apps": nil, "activities": nil, "files": nil,
-		"device": deviceShape, "decision": nil, "message": nil,
+		"id": nil, "name": nil, "priority": nil, "state": nil, "severity": nil,
+		"apps": nil, "activities": nil, "files": nil, "device": fields("managed"), "when": nil,
+		"decision": nil, "message": nil, "fix": nil, "link": nil, "label": nil, "encrypt": nil, "max_age": nil,
 	}}
 	fileShape = &shape{fields: map[string]*shape{
-		"apps":     {item: appShape},
-		"policies": {item: policyShape},
+		"apps":             {item: appShape},
+		"ip_ranges":        {item: ipRangeShape},
+		"groups":           {item: groupShape},
+		"labels":           {item: labelShape},
+		"posture_profiles": {item: profileShape},
+		"policies":         {item: policyShape},
 	}}
 )
 
@@ -50,17 +68,21 @@ func checkKeys(n *yaml.Node, s *shape, path string) *Error {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i].Value
-		field := key
-		if path != "" {
-			field = path + "." + key
-		}
+		field := joinPath(path, key)
 		sub, ok := s.fields[key]
 		if !ok {
-			return &Error{Field: field, Problem: fmt.Sprintf("unknown field (line %d)", n.Content[i].Line)}
+			return &Error{Field: field, Line: n.Content[i].Line, Problem: "unknown field"}
 		}
 		if err := checkKeys(n.Content[i+1], sub, field); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }

@@ -1,0 +1,44 @@
+package policy
+
+import (
+	"testing"
+)
+
+func TestConditionFile(t *testing.T) {
+	sized := func(name string, size int64, mime string) *Input {
+		in := download(name)
+		in.Request.File.Size = size
+		in.Request.File.MIMEType = mime
+		return in
+	}
+	labeled := func(label string, detectors ...string) *Input {
+		in := download("q3.xlsx")
+		in.File = FileFacts{LabelID: label, Detectors: detectors}
+		return in
+	}
+	const confidential = "0B5A8C3E-3F0E-4D7F-9C4A-1E2D3C4B5A69"
+	runConditionCases(t, []conditionCase{
+		{"name glob", `{file: {names: ["*.docx"]}}`, download("Q3.DOCX"), true},
+		{"name glob differs", `{file: {names: ["report-*"]}}`, download("q3.docx"), false},
+		{"no file", `{file: {names: ["*"]}}`, download(""), false},
+		{"extension", "{file: {extensions: [docx, .XLSX]}}", download("q3.xlsx"), true},
+		{"extension differs", "{file: {extensions: [docx]}}", download("q3.docx.pdf"), false},
+		{"no extension", "{file: {extensions: [docx]}}", download("docx"), false},
+		{"size in range", "{file: {size: {min: 10, max: 100}}}", sized("a", 100, ""), true},
+		{"size below", "{file: {size: {min: 10}}}", sized("a", 9, ""), false},
+		{"size above", "{file: {size: {max: 100}}}", sized("a", 101, ""), false},
+		{"size unknown", "{file: {size: {max: 100}}}", sized("a", -1, ""), false},
+		{"mime exact", "{file: {mime_types: [application/pdf]}}", sized("a", 1, "Application/PDF; q=1"), true},
+		{"mime wildcard", "{file: {mime_types: [image/*]}}", sized("a", 1, "image/png"), true},
+		{"mime wildcard differs", "{file: {mime_types: [image/*]}}", sized("a", 1, "imagex/png"), false},
+		{"mime missing", "{file: {mime_types: [image/*]}}", sized("a", 1, ""), false},
+		{"label present", "{file: {label: {present: true}}}", labeled(confidential), true},
+		{"label absent", "{file: {label: {present: true}}}", labeled(""), false},
+		{"unlabeled", "{file: {label: {present: false}}}", labeled(""), true},
+		{"label in", "{file: {label: {in: [0b5a8c3e-3f0e-4d7f-9c4a-1e2d3c4b5a69]}}}", labeled(confidential), true},
+		{"label not in", "{file: {label: {in: [1c6b9d4f-4a1f-4e8a-8d5b-2f3e4d5c6b7a]}}}", labeled(confidential), false},
+		{"detector", "{file: {detectors: [credit_card, iban]}}", labeled("", "iban"), true},
+		{"detector differs", "{file: {detectors: [credit_card]}}", labeled("", "iban"), false},
+		{"fields all match", "{file: {extensions: [xlsx], detectors: [iban]}}", labeled("", "iban"), true},
+	})
+}
