@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync"
+	"time"
 
 	"parapet/protocol"
+	"parapet/server/auth"
 	"parapet/server/hub"
 	"parapet/server/store"
 )
@@ -18,24 +21,78 @@ type Config struct {
 	Hub   *hub.Hub
 	// EnrollToken is the hash of the organization's enrollment token.
 	EnrollToken Secret
-	// AdminToken is the hash of the admin API token.
+	// AdminToken is the hash of the bootstrap admin token. The zero Secret
+	// disables it.
 	AdminToken Secret
+	// PolicyPath is the policy file or folder the server watches. When it
+	// is set, the file is the source of truth and PUT /api/v1/policy is
+	// rejected.
+	PolicyPath string
+	// PasswordParams are the argon2id costs of new password hashes; the
+	// zero value means auth.DefaultParams.
+	PasswordParams auth.Params
+	// SessionTTL is how long a login's session token is valid; zero means
+	// defaultSessionTTL.
+	SessionTTL time.Duration
 	Log        *slog.Logger
 }
+
+// defaultSessionTTL is the lifetime of a session token from POST
+// /api/v1/login.
+const defaultSessionTTL = 12 * time.Hour
 
 type server struct {
 	Config
 	log *slog.Logger
+	// accountFailures and addressFailures count failed logins per email
+	// and per client IP.
+	accountFailures *auth.Limiter
+	addressFailures *auth.Limiter
+	// applyMu orders policy applies, so the hub receives revisions in the
+	// order the store assigned them.
+	applyMu sync.Mutex
+	// dummyHash is verified for unknown emails, so a login takes as long
+	// whether or not the account exists.
+	dummyOnce sync.Once
+	dummyHash string
 }
+
+// Login limits: an email or a client IP with this many failures within
+// loginWindow is rejected with 429 until the window ends.
+const (
+	maxAccountFailures = 5
+	maxAddressFailures = 20
+	loginWindow        = 15 * time.Minute
+)
 
 // New returns the server's HTTP handler.
 func New(cfg Config) http.Handler {
-	s := &server{Config: cfg, log: cfg.Log.With("component", "api")}
+	return newServer(cfg).routes()
+}
+
+func newServer(cfg Config) *server {
+	if cfg.PasswordParams == (auth.Params{}) {
+		cfg.PasswordParams = auth.DefaultParams
+	}
+	if cfg.SessionTTL == 0 {
+		cfg.SessionTTL = defaultSessionTTL
+	}
+	return &server{
+		Config:          cfg,
+		log:             cfg.Log.With("component", "api"),
+		accountFailures: auth.NewLimiter(maxAccountFailures, loginWindow),
+		addressFailures: auth.NewLimiter(maxAddressFailures, loginWindow),
+	}
+}
+
+func (s *server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("POST "+protocol.EnrollPath, s.handleEnroll)
 	mux.HandleFunc("GET "+protocol.AgentPath, s.handleConnect)
-	mux.HandleFunc("GET /api/v1/activities", s.handleActivities)
+	for _, rt := range s.adminRoutes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.authorize(rt))
+	}
 	return mux
 }
 
@@ -50,8 +107,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// errorBody is every 4xx and 5xx response of the admin API. Field names
+// the invalid request field or query parameter, when there is one.
+type errorBody struct {
+	Error string `json:"error"`
+	Field string `json:"field,omitempty"`
+}
+
 func writeError(w http.ResponseWriter, status int, message string) {
-	writeJSON(w, status, map[string]string{"error": message})
+	writeJSON(w, status, errorBody{Error: message})
+}
+
+func writeFieldError(w http.ResponseWriter, status int, field, message string) {
+	writeJSON(w, status, errorBody{Error: message, Field: field})
 }
 
 func writeUnauthorized(w http.ResponseWriter, message string) {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,29 +49,46 @@ type testServer struct {
 	*httptest.Server
 	hub   *hub.Hub
 	store *store.SQLite
+	cfg   Config
+	// initialDigest is the digest of testPolicies.
+	initialDigest string
 }
 
-func startServer(t *testing.T) *testServer {
+// srv returns a server with the test server's configuration, for reading
+// its route table.
+func (s *testServer) srv() *server { return newServer(s.cfg) }
+
+func startServer(t *testing.T, options ...func(*Config)) *testServer {
 	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "parapet.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := policy.Parse("policies.yaml", []byte(testPolicies))
+	// The set is loaded from a real file, so GET /api/v1/policy can reread
+	// its source.
+	policyFile := filepath.Join(t.TempDir(), "policies.yaml")
+	if err := os.WriteFile(policyFile, []byte(testPolicies), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := policy.Load(policyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := hub.New(st, log, "parapet-server test", hub.Policies{Set: set, Revision: 7})
-	handler := New(Config{Store: st, Hub: h, Log: log,
-		EnrollToken: NewSecret(enrollToken), AdminToken: NewSecret(adminToken)})
+	cfg := Config{Store: st, Hub: h, Log: log, EnrollToken: NewSecret(enrollToken), AdminToken: NewSecret(adminToken),
+		PasswordParams: testParams}
+	for _, option := range options {
+		option(&cfg)
+	}
+	handler := New(cfg)
 	srv := httptest.NewTLSServer(handler)
 	t.Cleanup(func() {
 		h.Close()
 		srv.Close()
 		st.Close()
 	})
-	return &testServer{Server: srv, hub: h, store: st}
+	return &testServer{Server: srv, hub: h, store: st, cfg: cfg, initialDigest: set.Digest}
 }
 
 func (s *testServer) post(t *testing.T, path, body string) (*http.Response, map[string]any) {

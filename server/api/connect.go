@@ -64,6 +64,11 @@ func (s *server) authenticateDevice(w http.ResponseWriter, r *http.Request) (sto
 		writeUnauthorized(w, "invalid credential")
 		return store.Device{}, false
 	}
+	if !device.RevokedAt.IsZero() {
+		s.log.Warn("agent rejected: device revoked", "device_id", deviceID, "remote_addr", r.RemoteAddr)
+		writeUnauthorized(w, "device credential revoked; enroll the device again")
+		return store.Device{}, false
+	}
 	return device, true
 }
 

@@ -49,6 +49,9 @@ type Hub struct {
 
 	mu    sync.Mutex
 	links map[*link]struct{}
+	// revoked contains the devices that Disconnect closed, so a link that
+	// passed authentication before the revocation cannot register after it.
+	revoked map[string]bool
 }
 
 // New returns a hub that decides with initial until SetPolicies replaces
@@ -59,6 +62,7 @@ func New(st store.Store, log *slog.Logger, software string, initial Policies) *H
 		log:      log.With("component", "hub"),
 		software: software,
 		links:    make(map[*link]struct{}),
+		revoked:  make(map[string]bool),
 	}
 	h.policies.Store(&initial)
 	return h
@@ -97,6 +101,12 @@ func (h *Hub) Connected() int {
 func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Device, sourceIP string) {
 	l := newLink(h, conn, device, sourceIP)
 	h.mu.Lock()
+	if h.revoked[device.ID] {
+		h.mu.Unlock()
+		l.log.Warn("rejected link of revoked device")
+		l.closeWith(websocket.ClosePolicyViolation, "device credential revoked")
+		return
+	}
 	h.links[l] = struct{}{}
 	h.mu.Unlock()
 	defer func() {
@@ -105,6 +115,35 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Devi
 		h.mu.Unlock()
 	}()
 	l.run(ctx)
+}
+
+// Disconnect closes every link of the device with a policy-violation close
+// frame and rejects its future links, for a revoked device. It returns the
+// number of links closed.
+func (h *Hub) Disconnect(deviceID string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.revoked[deviceID] = true
+	closed := 0
+	for l := range h.links {
+		if l.device.ID == deviceID {
+			l.closeWith(websocket.ClosePolicyViolation, "device credential revoked")
+			closed++
+		}
+	}
+	h.log.Info("disconnected revoked device", "device_id", deviceID, "links", closed)
+	return closed
+}
+
+// ConnectedDevices returns the ids of the devices with an open link.
+func (h *Hub) ConnectedDevices() map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make(map[string]bool, len(h.links))
+	for l := range h.links {
+		ids[l.device.ID] = true
+	}
+	return ids
 }
 
 // Close closes every link with a going-away close frame, for shutdown.

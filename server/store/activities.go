@@ -52,7 +52,7 @@ func (s *SQLite) ListActivities(ctx context.Context, limit int) ([]Activity, err
 
 	activities := []Activity{}
 	for rows.Next() {
-		a, err := scanActivity(rows)
+		a, err := scanActivity(rows, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -64,16 +64,22 @@ func (s *SQLite) ListActivities(ctx context.Context, limit int) ([]Activity, err
 	return activities, nil
 }
 
-func scanActivity(rows *sql.Rows) (Activity, error) {
+// scanActivity reads a row of the activity columns, preceded by seq when
+// seq is not nil.
+func scanActivity(rows *sql.Rows, seq *int64) (Activity, error) {
 	var (
 		a    Activity
 		at   int64
 		size sql.NullInt64
 		ids  string
 	)
-	err := rows.Scan(&a.ID, &at, &a.User, &a.DeviceID, &a.AppID, &a.AppHost, &a.Activity, &a.FileName,
+	dest := []any{&a.ID, &at, &a.User, &a.DeviceID, &a.AppID, &a.AppHost, &a.Activity, &a.FileName,
 		&size, &a.FileMIME, &a.PageURL, &a.TargetURL, &a.SourceIP, &a.Decision, &ids, &a.Reason,
-		&a.DecidedBy, &a.RequestID)
+		&a.DecidedBy, &a.RequestID}
+	if seq != nil {
+		dest = append([]any{seq}, dest...)
+	}
+	err := rows.Scan(dest...)
 	if err != nil {
 		return Activity{}, fmt.Errorf("reading activity: %w", err)
 	}

@@ -20,27 +20,71 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) error {
 	return nil
 }
 
+const deviceColumns = `id, user, hostname, host_id, managed, credential_sha256, enrolled_at,
+	last_seen_at, last_ip, last_posture, revoked_at`
+
 func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
-	const query = `SELECT id, user, hostname, host_id, managed, credential_sha256, enrolled_at,
-		last_seen_at, last_ip, last_posture FROM devices WHERE id = ?`
-	var (
-		d        Device
-		enrolled int64
-		seen     sql.NullInt64
-		ip       sql.NullString
-		posture  sql.NullString
-	)
-	err := s.db.QueryRowContext(ctx, query, id).Scan(&d.ID, &d.User, &d.Hostname, &d.HostID, &d.Managed,
-		&d.CredentialSHA256, &enrolled, &seen, &ip, &posture)
+	row := s.db.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM devices WHERE id = ?`, id)
+	d, err := scanDevice(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, fmt.Errorf("device %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return Device{}, fmt.Errorf("reading device %s: %w", id, err)
 	}
+	return d, nil
+}
+
+func (s *SQLite) ListDevices(ctx context.Context) ([]Device, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+deviceColumns+` FROM devices ORDER BY enrolled_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("listing devices: %w", err)
+	}
+	defer rows.Close()
+	devices := []Device{}
+	for rows.Next() {
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, fmt.Errorf("reading device: %w", err)
+		}
+		devices = append(devices, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("listing devices: %w", err)
+	}
+	return devices, nil
+}
+
+func (s *SQLite) RevokeDevice(ctx context.Context, id string, at time.Time, audit AuditEntry) error {
+	return s.withAudit(ctx, audit, func(tx *sql.Tx) error {
+		const query = `UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`
+		res, err := tx.ExecContext(ctx, query, at.UnixMicro(), id)
+		if err != nil {
+			return fmt.Errorf("revoking device %s: %w", id, err)
+		}
+		return expectOneRow(res, "device "+id)
+	})
+}
+
+func scanDevice(row scanner) (Device, error) {
+	var (
+		d             Device
+		enrolled      int64
+		seen, revoked sql.NullInt64
+		ip            sql.NullString
+		posture       sql.NullString
+	)
+	err := row.Scan(&d.ID, &d.User, &d.Hostname, &d.HostID, &d.Managed,
+		&d.CredentialSHA256, &enrolled, &seen, &ip, &posture, &revoked)
+	if err != nil {
+		return Device{}, err
+	}
 	d.EnrolledAt = time.UnixMicro(enrolled).UTC()
 	if seen.Valid {
 		d.LastSeenAt = time.UnixMicro(seen.Int64).UTC()
+	}
+	if revoked.Valid {
+		d.RevokedAt = time.UnixMicro(revoked.Int64).UTC()
 	}
 	d.LastIP = ip.String
 	if posture.Valid {

@@ -13,6 +13,10 @@ import (
 // ErrNotFound is returned when a requested record does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrConflict is returned when a record with the same unique key, such as
+// an account's email, already exists.
+var ErrConflict = errors.New("already exists")
+
 // Store is the server's persistent state. Implementations are safe for
 // concurrent use.
 type Store interface {
@@ -35,6 +39,7 @@ type Store interface {
 	// next revision, so revisions increase with every change and survive
 	// restarts.
 	PolicyRevision(ctx context.Context, digest string, at time.Time) (int64, error)
+	AdminStore
 	Close() error
 }
 
@@ -53,6 +58,8 @@ type Device struct {
 	LastSeenAt  time.Time
 	LastIP      string
 	LastPosture json.RawMessage
+	// RevokedAt is zero for a device whose credential is still valid.
+	RevokedAt time.Time
 }
 
 // Decision makers recorded in Activity.DecidedBy.

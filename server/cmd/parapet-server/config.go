@@ -24,6 +24,7 @@ type config struct {
 	listen      string
 	dataDir     string
 	policies    string
+	apiPolicies bool
 	tlsCert     string
 	tlsKey      string
 	logLevel    slog.Level
@@ -40,16 +41,19 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (*
 	var logLevel, adminFile, enrollFile string
 	fs.StringVar(&cfg.listen, "listen", "127.0.0.1:8443", "TCP address (host:port) of the HTTPS listener")
 	fs.StringVar(&cfg.dataDir, "data-dir", "", "folder for parapet.db and the generated TLS certificate; created with mode 0700 if missing (required)")
-	fs.StringVar(&cfg.policies, "policies", "", "YAML policy file; send SIGHUP to reload it (required)")
+	fs.StringVar(&cfg.policies, "policies", "", "YAML policy file, or a folder whose *.yaml and *.yml files are merged; changes reload automatically and on SIGHUP (required unless --api-policies)")
+	fs.BoolVar(&cfg.apiPolicies, "api-policies", false, "manage policies through PUT /api/v1/policy and keep them in the database, instead of --policies")
 	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "PEM certificate file; without it a self-signed certificate for 127.0.0.1, ::1 and localhost is created in the data folder")
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "PEM private key file for --tls-cert")
 	fs.StringVar(&logLevel, "log-level", "info", "minimum log level: debug, info, warn or error")
-	fs.StringVar(&adminFile, "admin-token-file", "", "file containing the admin API token (at least 16 characters); otherwise "+envAdminToken+" is used")
+	fs.StringVar(&adminFile, "admin-token-file", "", "file containing the bootstrap admin API token (at least 16 characters); otherwise "+envAdminToken+" is used, and without either only accounts and API tokens can use the admin API")
 	fs.StringVar(&enrollFile, "enroll-token-file", "", "file containing the device enrollment token (at least 16 characters); otherwise "+envEnrollToken+" is used")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: parapet-server --data-dir DIR --policies FILE [flags]\n\n"+
+		fmt.Fprintf(fs.Output(), "Usage: parapet-server --data-dir DIR (--policies FILE | --api-policies) [flags]\n"+
+			"       parapet-server admin create --data-dir DIR --email EMAIL [--role admin|analyst]\n\n"+
 			"Decides actions for Parapet agents and logs them. Tokens come from\n"+
-			"%s and %s, or from the --*-token-file flags.\n\nFlags:\n", envAdminToken, envEnrollToken)
+			"%s and %s, or from the --*-token-file flags.\n"+
+			"\"admin create\" adds an admin console account; run it with --help for details.\n\nFlags:\n", envAdminToken, envEnrollToken)
 		fs.PrintDefaults()
 	}
 
@@ -66,8 +70,10 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (*
 		return nil, err
 	}
 	var err error
-	if cfg.adminToken, err = readToken(envAdminToken, getenv(envAdminToken), "--admin-token-file", adminFile); err != nil {
-		return nil, err
+	if getenv(envAdminToken) != "" || adminFile != "" {
+		if cfg.adminToken, err = readToken(envAdminToken, getenv(envAdminToken), "--admin-token-file", adminFile); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.enrollToken, err = readToken(envEnrollToken, getenv(envEnrollToken), "--enroll-token-file", enrollFile); err != nil {
 		return nil, err
@@ -82,8 +88,10 @@ func (c *config) checkPaths() error {
 	switch {
 	case c.dataDir == "":
 		return errors.New("--data-dir: missing; name the folder for the database and certificate")
-	case c.policies == "":
-		return errors.New("--policies: missing; name the YAML policy file")
+	case c.policies == "" && !c.apiPolicies:
+		return errors.New("--policies: missing; name the YAML policy file, or pass --api-policies to manage policies through the admin API")
+	case c.policies != "" && c.apiPolicies:
+		return errors.New("--policies and --api-policies exclude each other; choose where the policies come from")
 	case (c.tlsCert == "") != (c.tlsKey == ""):
 		return errors.New("--tls-cert and --tls-key must be given together")
 	}

@@ -3,21 +3,26 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"parapet/server/api"
+	"parapet/server/api/policyview"
+	"parapet/server/auth"
 	"parapet/server/hub"
 	"parapet/server/policy"
 	"parapet/server/store"
@@ -33,6 +38,9 @@ const shutdownTimeout = 10 * time.Second
 func main() { os.Exit(run()) }
 
 func run() int {
+	if len(os.Args) > 1 && os.Args[1] == "admin" {
+		return runAdmin(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -56,11 +64,6 @@ func serve(cfg *config, base *slog.Logger) error {
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data folder: %w", err)
 	}
-	set, err := policy.Load(cfg.policies)
-	if err != nil {
-		return fmt.Errorf("loading policies: %w", err)
-	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -71,12 +74,15 @@ func serve(cfg *config, base *slog.Logger) error {
 	}
 	defer st.Close()
 
-	revision, err := st.PolicyRevision(ctx, set.Digest, time.Now())
+	set, revision, err := initialPolicies(ctx, cfg, st)
 	if err != nil {
-		return fmt.Errorf("recording policy revision: %w", err)
+		return err
 	}
-	log.Info("loaded policies", "file", cfg.policies, "revision", revision,
+	log.Info("loaded policies", "path", cfg.policies, "files", len(set.Files), "revision", revision,
 		"apps", len(set.Apps), "policies", len(set.Policies))
+	if cfg.adminToken == "" {
+		log.Info("bootstrap admin token not set; the admin API accepts accounts and API tokens only")
+	}
 
 	certPath, keyPath, err := certificate(cfg, log)
 	if err != nil {
@@ -89,14 +95,63 @@ func serve(cfg *config, base *slog.Logger) error {
 
 	h := hub.New(st, base, "parapet-server "+version, hub.Policies{Set: set, Revision: revision})
 	handler := api.New(api.Config{Store: st, Hub: h, Log: base,
-		EnrollToken: api.NewSecret(cfg.enrollToken), AdminToken: api.NewSecret(cfg.adminToken)})
+		EnrollToken: api.NewSecret(cfg.enrollToken), AdminToken: adminSecret(cfg.adminToken), PolicyPath: cfg.policies})
 
-	reloads := make(chan os.Signal, 1)
-	signal.Notify(reloads, syscall.SIGHUP)
-	defer signal.Stop(reloads)
-	go reloadOnSignal(ctx, reloads, cfg.policies, st, h, log)
+	if cfg.policies != "" {
+		reloads := make(chan os.Signal, 1)
+		signal.Notify(reloads, syscall.SIGHUP)
+		defer signal.Stop(reloads)
+		go reloadOnSignal(ctx, reloads, cfg.policies, st, h, log)
+		reload := func() { reloadPolicies(ctx, cfg.policies, st, h, log) }
+		if err := watchPolicies(ctx, cfg.policies, reload, log); err != nil {
+			log.Warn("policy changes need SIGHUP to take effect", "error", err)
+		}
+	}
 
 	return listen(ctx, cfg.listen, handler, cert, certPath, h, log)
+}
+
+// initialPolicies loads the --policies file, or with --api-policies the
+// newest bundle applied through the API, which is an empty set before the
+// first apply.
+func initialPolicies(ctx context.Context, cfg *config, st store.Store) (*policy.Set, int64, error) {
+	if cfg.policies != "" {
+		set, err := policy.Load(cfg.policies)
+		if err != nil {
+			return nil, 0, fmt.Errorf("loading policies: %w", err)
+		}
+		revision, err := st.PolicyRevision(ctx, set.Digest, time.Now())
+		if err != nil {
+			return nil, 0, fmt.Errorf("recording policy revision: %w", err)
+		}
+		return set, revision, nil
+	}
+	bundle, err := st.LatestPolicyBundle(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		set := policyview.Empty()
+		revision, err := st.PolicyRevision(ctx, set.Digest, time.Now())
+		if err != nil {
+			return nil, 0, fmt.Errorf("recording policy revision: %w", err)
+		}
+		return set, revision, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("loading stored policies: %w", err)
+	}
+	set, err := policyview.Parse("stored bundle", []byte(bundle.Source))
+	if err != nil {
+		return nil, 0, fmt.Errorf("parsing stored policy revision %d: %w", bundle.Revision, err)
+	}
+	return set, bundle.Revision, nil
+}
+
+// adminSecret hashes the bootstrap admin token; without one the zero
+// Secret disables it.
+func adminSecret(token string) api.Secret {
+	if token == "" {
+		return api.Secret{}
+	}
+	return api.NewSecret(token)
 }
 
 // certificate returns the configured certificate or the data folder's
@@ -145,4 +200,78 @@ func listen(ctx context.Context, addr string, handler http.Handler, cert tls.Cer
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// envAdminPassword can carry the password of `admin create`; otherwise the
+// first line of standard input is read.
+const envAdminPassword = "PARAPET_ADMIN_PASSWORD"
+
+// runAdmin runs `parapet-server admin create`, which adds an account to
+// the database, typically the first admin before the server has any.
+func runAdmin(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] != "create" {
+		fmt.Fprintln(stderr, "Usage: parapet-server admin create --data-dir DIR --email EMAIL [--role admin|analyst]")
+		return 2
+	}
+	fs := flag.NewFlagSet("parapet-server admin create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", "", "folder of parapet.db, as given to the server (required)")
+	email := fs.String("email", "", "email address the account logs in with (required)")
+	role := fs.String("role", "admin", "role of the account: admin (everything) or analyst (read-only)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: parapet-server admin create --data-dir DIR --email EMAIL [--role admin|analyst]\n\n"+
+			"Creates an admin console account. The password is read from %s or,\n"+
+			"when it is not set, from the first line of standard input; it is never a flag.\n\nFlags:\n", envAdminPassword)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *dataDir == "" || *email == "" {
+		fmt.Fprintln(stderr, "parapet-server admin create: --data-dir and --email are required")
+		return 2
+	}
+
+	password, err := readPassword(stdin, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "parapet-server admin create:", err)
+		return 2
+	}
+	if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+		fmt.Fprintln(stderr, "parapet-server admin create: creating data folder:", err)
+		return 1
+	}
+
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(*dataDir, "parapet.db"))
+	if err != nil {
+		fmt.Fprintln(stderr, "parapet-server admin create:", err)
+		return 1
+	}
+	defer st.Close()
+	account, err := api.CreateAccount(ctx, st, "cli:parapet-server", *email, *role, password, auth.DefaultParams)
+	if err != nil {
+		fmt.Fprintln(stderr, "parapet-server admin create:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "created %s account %s (%s)\n", account.Role, account.Email, account.ID)
+	return 0
+}
+
+func readPassword(stdin io.Reader, getenv func(string) string) (string, error) {
+	if p := getenv(envAdminPassword); p != "" {
+		return p, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading password from standard input: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if password == "" {
+		return "", fmt.Errorf("missing password: set %s or write it to standard input", envAdminPassword)
+	}
+	return password, nil
 }
