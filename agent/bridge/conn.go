@@ -54,6 +54,7 @@ func (c *conn) readLoop() {
 	c.ws.SetReadLimit(protocol.MaxMessageSize)
 	c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
 	c.ws.SetPongHandler(func(string) error {
+		c.srv.touch()
 		return c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
 	})
 	inflight := make(chan struct{}, maxInFlight)
@@ -64,6 +65,7 @@ func (c *conn) readLoop() {
 		if err != nil {
 			return
 		}
+		c.srv.touch()
 		c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
 		if kind != websocket.TextMessage {
 			c.reject(&protocol.DecodeError{Code: protocol.CodeMalformed, Err: errors.New("binary frames are not accepted")})

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"parapet/protocol"
@@ -51,7 +52,22 @@ type Server struct {
 
 	mu    sync.Mutex
 	conns map[*conn]struct{}
+
+	// lastMessage is the Unix time in nanoseconds of the last frame read
+	// from any extension, or 0.
+	lastMessage atomic.Int64
 }
+
+// LastMessage returns when an extension last sent a message or a pong, or the zero time when none has since the bridge started.
+func (s *Server) LastMessage() time.Time {
+	n := s.lastMessage.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+func (s *Server) touch() { s.lastMessage.Store(time.Now().UnixNano()) }
 
 // New returns a bridge server.
 func New(cfg Config) *Server {

@@ -51,6 +51,17 @@ type Config struct {
 	// attempts to the server.
 	ReconnectMin time.Duration `yaml:"reconnect_min"`
 	ReconnectMax time.Duration `yaml:"reconnect_max"`
+	// LogFile, when set, receives a copy of every log line, appended in
+	// slog's text format. The file is created with mode 0600 and never
+	// rotated by the agent.
+	LogFile string `yaml:"log_file"`
+	// PostureInterval is the longest time between two posture reports.
+	// A report is also sent as soon as a fact changes.
+	PostureInterval time.Duration `yaml:"posture_interval"`
+	// CredentialStore selects where the device credential is kept: "auto"
+	// (the OS keyring when it works, else STATE_DIR/credential),
+	// "keyring" or "file".
+	CredentialStore string `yaml:"credential_store"`
 }
 
 // Default returns a configuration with every default set.
@@ -61,6 +72,8 @@ func Default() Config {
 		VerdictTimeout:      5 * time.Second,
 		ReconnectMin:        time.Second,
 		ReconnectMax:        30 * time.Second,
+		PostureInterval:     10 * time.Minute,
+		CredentialStore:     "auto",
 	}
 }
 

@@ -30,6 +30,15 @@ func TestParseDefaults(t *testing.T) {
 	if cfg.VerdictTimeout != 5*time.Second {
 		t.Errorf("got verdict_timeout %s, want 5s", cfg.VerdictTimeout)
 	}
+	if cfg.PostureInterval != 10*time.Minute {
+		t.Errorf("got posture_interval %s, want 10m", cfg.PostureInterval)
+	}
+	if cfg.CredentialStore != "auto" {
+		t.Errorf("got credential_store %q, want auto", cfg.CredentialStore)
+	}
+	if cfg.LogFile != "" {
+		t.Errorf("got log_file %q, want empty", cfg.LogFile)
+	}
 	if cfg.ReconnectMin != time.Second || cfg.ReconnectMax != 30*time.Second {
 		t.Errorf("got reconnect %s..%s, want 1s..30s", cfg.ReconnectMin, cfg.ReconnectMax)
 	}
@@ -70,6 +79,9 @@ func TestValidateRejects(t *testing.T) {
 		{"id out of range", "allowed_extension_ids: [ghbnpamloifnaljdabnaemelhpdehoaz]\n", "allowed_extension_ids[0]"},
 		{"zero timeout", "verdict_timeout: 0s\n", "verdict_timeout"},
 		{"max below min", "reconnect_min: 10s\nreconnect_max: 5s\n", "reconnect_max"},
+		{"short posture interval", "posture_interval: 5s\n", "posture_interval"},
+		{"relative log file", "log_file: agent.log\n", "log_file"},
+		{"unknown credential store", "credential_store: vault\n", "credential_store"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
+	"time"
 )
 
 // Validate checks every field and returns an error that names the first
@@ -30,6 +32,17 @@ func (c *Config) Validate() error {
 	}
 	if c.ReconnectMax < c.ReconnectMin {
 		return fmt.Errorf("reconnect_max: %s is less than reconnect_min %s", c.ReconnectMax, c.ReconnectMin)
+	}
+	if c.PostureInterval < time.Minute {
+		return fmt.Errorf("posture_interval: must be at least 1m, got %s", c.PostureInterval)
+	}
+	switch c.CredentialStore {
+	case "auto", "keyring", "file":
+	default:
+		return fmt.Errorf("credential_store: %q is not one of auto, keyring, file", c.CredentialStore)
+	}
+	if c.LogFile != "" && !filepath.IsAbs(c.LogFile) {
+		return fmt.Errorf("log_file: %q is not an absolute path", c.LogFile)
 	}
 	return nil
 }

@@ -29,11 +29,21 @@ type Store interface {
 	Name() string
 }
 
+// ErrTooLarge is returned by Keyring.Save when the OS keyring cannot hold
+// the value. go-keyring v0.2.8 rejects values above 2560 bytes on Windows
+// and, because it base64-encodes them into a 4096-byte command line, above
+// roughly 3000 bytes on macOS. Secret Service on Linux has no such limit.
+var ErrTooLarge = errors.New("credential is too large for the OS keyring")
+
 // Keyring stores the enrollment in the OS keyring (Secret Service on
 // Linux, Keychain on macOS, Credential Manager on Windows), under
 // KeyringService with the server URL as the account.
 type Keyring struct {
 	Account string
+	// MaxSize, when positive, makes Save reject an encoded value longer
+	// than MaxSize bytes with ErrTooLarge before it reaches the keyring.
+	// Tests use it to act as a size-limited keychain.
+	MaxSize int
 }
 
 func (k Keyring) Name() string { return "os keyring" }
@@ -54,8 +64,25 @@ func (k Keyring) Save(r protocol.EnrollResponse) error {
 	if err != nil {
 		return fmt.Errorf("encoding credential: %w", err)
 	}
-	if err := keyring.Set(KeyringService, k.Account, string(data)); err != nil {
+	if k.MaxSize > 0 && len(data) > k.MaxSize {
+		return fmt.Errorf("writing credential to keyring: %d bytes, limit %d: %w", len(data), k.MaxSize, ErrTooLarge)
+	}
+	err = keyring.Set(KeyringService, k.Account, string(data))
+	if errors.Is(err, keyring.ErrSetDataTooBig) {
+		return fmt.Errorf("writing credential to keyring: %d bytes: %w", len(data), ErrTooLarge)
+	}
+	if err != nil {
 		return fmt.Errorf("writing credential to keyring: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the stored enrollment. Deleting a missing one is not an
+// error.
+func (k Keyring) Delete() error {
+	err := keyring.Delete(KeyringService, k.Account)
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return fmt.Errorf("deleting credential from keyring: %w", err)
 	}
 	return nil
 }

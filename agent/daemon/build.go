@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"parapet/agent/bridge"
 	"parapet/agent/credential"
@@ -15,13 +16,18 @@ import (
 )
 
 func (d *Daemon) build() {
+	d.posture = &posture.Collector{
+		AgentVersion:    version.Version,
+		Started:         time.Now(),
+		CredentialStore: d.store.Kind,
+	}
 	d.uplink = uplink.New(uplink.Config{
 		ServerURL:    d.cfg.ServerURL,
 		TLS:          d.tls,
 		Credential:   d.obtainCredential,
 		User:         d.cfg.User,
 		Software:     "parapet-agent " + version.Version,
-		Posture:      collectPosture,
+		Posture:      d.collectWire,
 		OnPolicy:     d.applyPolicy,
 		Queue:        d.queue,
 		ReconnectMin: d.cfg.ReconnectMin,
@@ -39,10 +45,16 @@ func (d *Daemon) build() {
 		Software:   "parapet-agent " + version.Version,
 		Log:        d.log.With("component", "bridge"),
 	})
+	d.posture.Extension = d.bridge
 }
 
-func collectPosture(ctx context.Context) (*protocol.PostureReport, error) {
-	return posture.Collect(ctx, version.Version)
+// collectWire collects a full report and returns its posture.report body.
+func (d *Daemon) collectWire(ctx context.Context) (*protocol.PostureReport, error) {
+	r, err := d.posture.Collect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Wire(), nil
 }
 
 // obtainCredential returns the stored credential or enrolls. The token is
@@ -52,7 +64,7 @@ func (d *Daemon) obtainCredential(ctx context.Context) (protocol.EnrollResponse,
 	if err != nil {
 		return protocol.EnrollResponse{}, err
 	}
-	host, err := collectPosture(ctx)
+	host, err := posture.Collect(ctx, version.Version)
 	if err != nil {
 		return protocol.EnrollResponse{}, err
 	}
@@ -84,7 +96,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var g runner.Group
 	g.Add("bridge", func(ctx context.Context) error { return d.bridge.Serve(ctx, d.ln) })
 	g.Add("uplink", d.uplink.Run)
-	loop := &posture.Loop{Interval: posture.Interval, Collect: collectPosture, Sender: d.uplink,
+	loop := &posture.Loop{Interval: d.cfg.PostureInterval, Collect: d.posture.Collect, Sender: d.uplink,
 		Log: d.log.With("component", "posture")}
 	g.Add("posture", loop.Run)
 	return g.Run(ctx, d.log.With("component", "runner"))

@@ -16,6 +16,7 @@ import (
 	"parapet/agent/config"
 	"parapet/agent/credential"
 	"parapet/agent/policy"
+	"parapet/agent/posture"
 	"parapet/agent/queue"
 	"parapet/agent/uplink"
 )
@@ -23,15 +24,16 @@ import (
 // Daemon is a configured agent, ready to Run. Its logger carries no
 // component attribute, because each part adds its own.
 type Daemon struct {
-	cfg    config.Config
-	log    *slog.Logger
-	ln     net.Listener
-	cache  *policy.Cache
-	queue  *queue.Queue
-	store  credential.Store
-	tls    *tls.Config
-	bridge *bridge.Server
-	uplink *uplink.Client
+	cfg     config.Config
+	log     *slog.Logger
+	ln      net.Listener
+	cache   *policy.Cache
+	queue   *queue.Queue
+	store   *credential.Manager
+	posture *posture.Collector
+	tls     *tls.Config
+	bridge  *bridge.Server
+	uplink  *uplink.Client
 }
 
 // New validates cfg, prepares the state folder and the bridge listener,
@@ -103,11 +105,11 @@ func (d *Daemon) openState() error {
 	if err != nil {
 		return err
 	}
-	d.store = credential.Select(
+	d.store, err = credential.NewManager(d.cfg.CredentialStore,
 		credential.Keyring{Account: d.cfg.ServerURL},
 		credential.File{Path: filepath.Join(d.cfg.StateDir, "credential")},
 		d.log.With("component", "credential"))
-	return nil
+	return err
 }
 
 // checkEnrollable fails when no credential is stored and no enrollment

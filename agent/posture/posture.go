@@ -1,40 +1,38 @@
 // Package posture collects the device facts the agent reports to the
-// server.
+// server: the OS, disk encryption, firewall, screen lock, automatic
+// updates, where the credential is stored and whether the browser
+// extension checked in recently.
 package posture
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"parapet/protocol"
-
-	"github.com/shirou/gopsutil/v4/host"
 )
 
-// Interval is how often the agent sends a posture report while connected,
-// besides the one that follows each hello.
+// Interval is the default longest time between two posture reports while
+// connected, besides the one that follows each hello.
 const Interval = 10 * time.Minute
 
-// Collect reads the host facts with gopsutil and returns them as a report
-// stamped with agentVersion and the current time.
+// CheckInterval is how often the loop collects to look for changes.
+const CheckInterval = time.Minute
+
+// Collect reads the host facts and returns them as a posture.report body
+// stamped with agentVersion and the current time. It runs no probes.
 func Collect(ctx context.Context, agentVersion string) (*protocol.PostureReport, error) {
-	info, err := host.InfoWithContext(ctx)
+	c := &Collector{AgentVersion: agentVersion, probes: &probeSet{
+		diskEncryption: skipped, firewall: skipped, screenLock: skipped, autoUpdates: skipped,
+	}}
+	r, err := c.Collect(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("collecting host info: %w", err)
+		return nil, err
 	}
-	return &protocol.PostureReport{
-		OS:              info.OS,
-		Platform:        info.Platform,
-		PlatformVersion: info.PlatformVersion,
-		KernelVersion:   info.KernelVersion,
-		Hostname:        info.Hostname,
-		HostID:          info.HostID,
-		AgentVersion:    agentVersion,
-		CollectedAt:     time.Now().UTC(),
-	}, nil
+	return r.Wire(), nil
 }
+
+func skipped(context.Context, System) Check { return unknown("not collected") }
 
 // Sender sends a posture report over the server link. It returns an error
 // when the link is down.
@@ -42,36 +40,63 @@ type Sender interface {
 	SendPosture(*protocol.PostureReport) error
 }
 
-// Loop sends a fresh report every Interval while the link is up.
+// Loop collects a report every CheckInterval and sends it when a fact
+// changed since the last report sent, or when Interval has passed since
+// then.
 type Loop struct {
+	// Interval is the longest time between two reports sent.
 	Interval time.Duration
-	Collect  func(context.Context) (*protocol.PostureReport, error)
-	Sender   Sender
-	Log      *slog.Logger
+	// CheckInterval is the time between two collections; zero means the
+	// package's CheckInterval.
+	CheckInterval time.Duration
+	Collect       func(context.Context) (*Report, error)
+	Sender        Sender
+	Log           *slog.Logger
+
+	last     *Report
+	lastSent time.Time
 }
 
 // Run reports until ctx is cancelled. A report that cannot be collected or
-// sent is skipped, because the uplink sends a new one after every hello.
+// sent is skipped and retried at the next check, and the uplink sends a
+// fresh one after every hello anyway.
 func (l *Loop) Run(ctx context.Context) error {
-	ticker := time.NewTicker(l.Interval)
+	every := l.CheckInterval
+	if every == 0 {
+		every = CheckInterval
+	}
+	ticker := time.NewTicker(every)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-			l.report(ctx)
+			l.check(ctx)
 		}
 	}
 }
 
-func (l *Loop) report(ctx context.Context) {
+func (l *Loop) check(ctx context.Context) {
 	r, err := l.Collect(ctx)
 	if err != nil {
 		l.Log.Warn("posture collection failed", "error", err)
 		return
 	}
-	if err := l.Sender.SendPosture(r); err != nil {
-		l.Log.Debug("posture report skipped", "error", err)
+	changed := !r.SameFacts(l.last)
+	due := time.Since(l.lastSent) >= l.Interval
+	if !changed && !due {
+		return
 	}
+	if changed && l.last != nil {
+		l.Log.Info("posture changed", "disk_encryption", r.DiskEncryption.State, "firewall", r.Firewall.State,
+			"screen_lock", r.ScreenLock.State, "auto_updates", r.AutoUpdates.State,
+			"extension_recent", r.Extension.Recent, "credential_store", r.CredentialStore)
+	}
+	if err := l.Sender.SendPosture(r.Wire()); err != nil {
+		l.Log.Debug("posture report skipped", "error", err)
+		return
+	}
+	l.last = r
+	l.lastSent = time.Now()
 }

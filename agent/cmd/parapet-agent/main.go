@@ -14,8 +14,14 @@ import (
 const usage = `Usage: parapet-agent COMMAND [flags]
 
 Commands:
-  run       run the agent in the foreground; also the body of the OS service
-  version   print the agent's version
+  run        run the agent in the foreground; also the body of the OS service
+  install    install the OS service and start it, or upgrade an installed one
+  uninstall  stop and remove the OS service
+  start      start the OS service
+  stop       stop the OS service
+  restart    restart the OS service
+  status     print whether the OS service is running
+  version    print the agent's version
 
 Run "parapet-agent COMMAND --help" for a command's flags.
 `
@@ -23,6 +29,12 @@ Run "parapet-agent COMMAND --help" for a command's flags.
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWith(args, stdout, stderr, osController)
+}
+
+// runWith runs the command in args. newSvc connects the service commands
+// to the OS service manager.
+func runWith(args []string, stdout, stderr io.Writer, newSvc newController) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -32,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runCommand(args[1:], stderr)
 	case "version":
 		return versionCommand(args[1:], stdout, stderr)
+	case "install", "uninstall", "start", "stop", "restart", "status":
+		return controlCommand(args[0], args[1:], stdout, stderr, newSvc)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

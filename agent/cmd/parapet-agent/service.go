@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"parapet/agent/config"
 	"parapet/agent/daemon"
@@ -16,8 +17,10 @@ import (
 	"github.com/kardianos/service"
 )
 
-// serviceName is the agent's name for the OS service manager.
-const serviceName = "parapet-agent"
+// stopTimeout bounds how long Stop waits for the daemon's parts to finish
+// after cancellation. systemd's default stop timeout is 90 s, so the agent
+// exits well before the service manager kills it.
+const stopTimeout = 10 * time.Second
 
 func runCommand(args []string, stderr io.Writer) int {
 	fs := newFlagSet("run", "Run the agent in the foreground until interrupted. The OS service runs this command.", stderr)
@@ -31,21 +34,35 @@ func runCommand(args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "parapet-agent: %v\n", err)
 		return 2
 	}
+	p := &program{cfg: cfg, exited: make(chan struct{})}
+	svcConfig, err := serviceConfig(o.configPathForService(), cfg, p.wait)
+	if err != nil {
+		fmt.Fprintf(stderr, "parapet-agent: %v\n", err)
+		return 2
+	}
+	svc, err := service.New(p, svcConfig)
+	if err != nil {
+		fmt.Fprintf(stderr, "parapet-agent: setting up the service: %v\n", err)
+		return 1
+	}
 	level := slog.LevelInfo
 	if o.debug {
 		level = slog.LevelDebug
 	}
-	base := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	log := base.With("component", "agent")
-
-	p := &program{cfg: cfg, base: base, log: log, exited: make(chan struct{})}
-	svc, err := service.New(p, serviceConfig(o.configPath, p.wait))
+	logs, err := openLogs(cfg.LogFile, level, stderr, svc)
 	if err != nil {
-		log.Error("service setup failed", "error", err)
+		fmt.Fprintf(stderr, "parapet-agent: %v\n", err)
 		return 1
 	}
+	defer logs.Close()
+	p.base = logs.logger
+	p.log = logs.logger.With("component", "agent")
+	if logs.fallbackErr != nil {
+		p.log.Warn("system log unavailable, logging to stderr", "error", logs.fallbackErr)
+	}
+
 	if err := svc.Run(); err != nil {
-		log.Error("agent stopped with an error", "error", err)
+		p.log.Error("agent stopped with an error", "error", err)
 		return 1
 	}
 	if p.err != nil {
@@ -54,25 +71,48 @@ func runCommand(args []string, stderr io.Writer) int {
 	return 0
 }
 
-// serviceConfig describes the agent to the OS service manager. install and
-// uninstall commands will pass the same config to service.Control.
-func serviceConfig(configPath string, wait func()) *service.Config {
+// unitSettings are the facts from the agent's config that the service
+// definition depends on.
+type unitSettings struct {
+	// writablePaths are the folders the agent writes: state_dir and the
+	// folder of log_file.
+	writablePaths []string
+}
+
+func settingsFor(cfg config.Config) unitSettings {
+	paths := []string{cfg.StateDir}
+	if cfg.LogFile != "" {
+		if dir := filepath.Dir(cfg.LogFile); dir != cfg.StateDir {
+			paths = append(paths, dir)
+		}
+	}
+	return unitSettings{writablePaths: paths}
+}
+
+// serviceConfig describes the agent to the OS service manager. The run
+// command and the control commands build it the same way, so a service
+// that is running can be stopped and reinstalled with the same definition.
+// configPath must be absolute; when it is empty the service runs with
+// flags and defaults only.
+func serviceConfig(configPath string, cfg config.Config, wait func()) (*service.Config, error) {
 	args := []string{"run"}
 	if configPath != "" {
-		if abs, err := filepath.Abs(configPath); err == nil {
-			configPath = abs
-		}
 		args = append(args, "--config", configPath)
 	}
-	opts := platformOptions()
-	opts["RunWait"] = wait
+	opts, err := platformOptions(settingsFor(cfg))
+	if err != nil {
+		return nil, err
+	}
+	if wait != nil {
+		opts["RunWait"] = wait
+	}
 	return &service.Config{
 		Name:        serviceName,
-		DisplayName: "Parapet agent",
-		Description: "Relays in-app actions from the browser extension to parapet-server.",
+		DisplayName: "Parapet Agent",
+		Description: serviceDescription,
 		Arguments:   args,
 		Option:      opts,
-	}
+	}, nil
 }
 
 // program adapts the daemon to service.Interface. Start must not block, so
@@ -101,9 +141,17 @@ func (p *program) Start(service.Service) error {
 	return nil
 }
 
+// Stop cancels the daemon and waits up to stopTimeout for it. A part that
+// does not stop in time is logged and left behind, because the process
+// exits next anyway.
 func (p *program) Stop(service.Service) error {
 	p.cancel()
-	<-p.exited
+	select {
+	case <-p.exited:
+	case <-time.After(stopTimeout):
+		p.log.Error("agent did not stop in time, exiting anyway", "timeout", stopTimeout)
+		return fmt.Errorf("stopping the agent: parts still running after %s", stopTimeout)
+	}
 	p.log.Info("agent stopped")
 	return p.err
 }
