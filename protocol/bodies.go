@@ -197,6 +197,44 @@ type PostureReport struct {
 	HostID          string    `json:"host_id"`
 	AgentVersion    string    `json:"agent_version"`
 	CollectedAt     time.Time `json:"collected_at"`
+	// AgentUptimeSeconds is how long the agent process has run.
+	AgentUptimeSeconds int64 `json:"agent_uptime_seconds,omitempty"`
+	// CredentialStore is where the device credential is kept: "keyring"
+	// or "file" (the owner-only file fallback).
+	CredentialStore string `json:"credential_store,omitempty"`
+	// DiskEncryption, Firewall, ScreenLock and AutoUpdates are the results
+	// of the agent's probes; nil when the agent did not probe.
+	DiskEncryption *PostureCheck `json:"disk_encryption,omitempty"`
+	Firewall       *PostureCheck `json:"firewall,omitempty"`
+	ScreenLock     *PostureCheck `json:"screen_lock,omitempty"`
+	AutoUpdates    *PostureCheck `json:"auto_updates,omitempty"`
+	// Extension tells whether the browser extension checked in recently.
+	Extension *ExtensionCheckIn `json:"extension,omitempty"`
+}
+
+// Posture check states.
+const (
+	PostureEnabled  = "enabled"
+	PostureDisabled = "disabled"
+	PostureUnknown  = "unknown"
+)
+
+// PostureCheck is the result of one posture probe.
+type PostureCheck struct {
+	// State is PostureEnabled, PostureDisabled or PostureUnknown.
+	State string `json:"state"`
+	// Detail names what was found, such as "LUKS on /dev/nvme0n1p3".
+	Detail string `json:"detail,omitempty"`
+	// Reason says why the state is unknown.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ExtensionCheckIn is what the agent last heard from the extension.
+type ExtensionCheckIn struct {
+	// Recent is true when the extension sent a message recently.
+	Recent bool `json:"recent"`
+	// LastSeen is when it last did, if ever.
+	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
 // App is what the extension needs to know about one protected app.

@@ -349,7 +349,44 @@ func (p *PostureReport) Validate() error {
 			return err
 		}
 	}
+	if p.AgentUptimeSeconds < 0 {
+		return fieldErr("body.agent_uptime_seconds", "must not be negative")
+	}
+	switch p.CredentialStore {
+	case "", "keyring", "file":
+	default:
+		return fieldErr("body.credential_store", "must be keyring or file, not %q", p.CredentialStore)
+	}
+	checks := []struct {
+		name  string
+		check *PostureCheck
+	}{
+		{"body.disk_encryption", p.DiskEncryption},
+		{"body.firewall", p.Firewall},
+		{"body.screen_lock", p.ScreenLock},
+		{"body.auto_updates", p.AutoUpdates},
+	}
+	for _, c := range checks {
+		if c.check == nil {
+			continue
+		}
+		if err := c.check.validate(c.name); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+func (c *PostureCheck) validate(prefix string) error {
+	switch c.State {
+	case PostureEnabled, PostureDisabled, PostureUnknown:
+	default:
+		return fieldErr(prefix+".state", "must be enabled, disabled or unknown, not %q", c.State)
+	}
+	if err := checkText(prefix+".detail", c.Detail, maxShortText, false); err != nil {
+		return err
+	}
+	return checkText(prefix+".reason", c.Reason, maxMessageText, false)
 }
 
 func (u *PolicyUpdate) Validate() error {

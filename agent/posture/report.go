@@ -76,19 +76,33 @@ type Report struct {
 	Extension       Extension `json:"extension"`
 }
 
-// Wire returns the report as the posture.report body that the protocol
-// defines today.
+// Wire returns the report as a posture.report body.
 func (r *Report) Wire() *protocol.PostureReport {
 	return &protocol.PostureReport{
-		OS:              r.OS,
-		Platform:        r.Platform,
-		PlatformVersion: r.PlatformVersion,
-		KernelVersion:   r.KernelVersion,
-		Hostname:        r.Hostname,
-		HostID:          r.HostID,
-		AgentVersion:    r.AgentVersion,
-		CollectedAt:     r.CollectedAt,
+		OS:                 r.OS,
+		Platform:           r.Platform,
+		PlatformVersion:    r.PlatformVersion,
+		KernelVersion:      r.KernelVersion,
+		Hostname:           r.Hostname,
+		HostID:             r.HostID,
+		AgentVersion:       r.AgentVersion,
+		CollectedAt:        r.CollectedAt,
+		AgentUptimeSeconds: r.AgentUptimeSeconds,
+		CredentialStore:    r.CredentialStore,
+		DiskEncryption:     r.DiskEncryption.wire(),
+		Firewall:           r.Firewall.wire(),
+		ScreenLock:         r.ScreenLock.wire(),
+		AutoUpdates:        r.AutoUpdates.wire(),
+		Extension:          &protocol.ExtensionCheckIn{Recent: r.Extension.Recent, LastSeen: r.Extension.LastSeen},
 	}
+}
+
+// wire returns the check as sent, or nil when the probe did not run.
+func (c Check) wire() *protocol.PostureCheck {
+	if c.State == "" {
+		return nil
+	}
+	return &protocol.PostureCheck{State: string(c.State), Detail: c.Detail, Reason: c.Reason}
 }
 
 // SameFacts reports whether r and other state the same facts, ignoring

@@ -59,6 +59,8 @@ func (l *link) handle(ctx context.Context, data []byte) bool {
 		l.handleAction(ctx, msg.ID, body, now)
 	case *protocol.ActivityReport:
 		l.handleReport(ctx, msg.ID, body)
+	case *protocol.ActivityUpdate:
+		return l.handleUpdate(ctx, msg.ID, body)
 	case *protocol.Error:
 		l.log.Warn("agent reported an error", "code", body.Code, "ref_id", body.RefID, "message", body.Message)
 	default:
@@ -66,6 +68,29 @@ func (l *link) handle(ctx context.Context, data []byte) bool {
 		return l.reject(&protocol.Error{Code: CodeUnexpectedType, RefID: msg.ID,
 			Message: "the server does not accept " + string(msg.Type) + " messages from agents"})
 	}
+	return true
+}
+
+// handleUpdate records what the agent did to a downloaded file and acks
+// it. An update for an activity of another device is rejected like an
+// unknown one, so a device cannot learn or change other devices' records.
+func (l *link) handleUpdate(ctx context.Context, id string, u *protocol.ActivityUpdate) bool {
+	stored := store.StoredFile{Encryption: u.Encrypted, SHA256: u.SHA256, FileName: u.FileName}
+	if u.Label != nil {
+		stored.Label = u.Label.ID
+	}
+	err := l.hub.store.UpdateStoredFile(ctx, l.device.ID, u.EventID, stored)
+	if errors.Is(err, store.ErrNotFound) {
+		l.log.Info("rejected activity update", "event_id", u.EventID, "error", err)
+		return l.reject(&protocol.Error{Code: protocol.CodeInvalidField, RefID: id,
+			Message: "body.event_id: no activity " + u.EventID + " of this device"})
+	}
+	if err != nil {
+		l.log.Error("updating activity", "event_id", u.EventID, "error", err)
+		l.sendBody(&protocol.Error{Code: CodeInternal, RefID: id, Message: "the server could not store the update"})
+		return true
+	}
+	l.sendBody(&protocol.Ack{RefID: id})
 	return true
 }
 
@@ -120,9 +145,15 @@ func (l *link) handlePosture(ctx context.Context, p *protocol.PostureReport) {
 
 func (l *link) handleAction(ctx context.Context, requestID string, req *protocol.ActionRequest, now time.Time) {
 	set := l.hub.Policies().Set
-	result := set.Decide(l.policyInput(req, now))
+	// Explain evaluates every policy so the activity log can say, for each
+	// one, whether it matched and which condition decided it.
+	result := set.Explain(l.policyInput(req, now))
 	for _, w := range result.WouldHave {
 		l.log.Info("test-mode policy matched", "request_id", requestID, "policy_id", w.Policy, "code", w.Code)
+	}
+	explain, err := json.Marshal(result.Explain())
+	if err != nil {
+		l.log.Error("encoding explanation", "request_id", requestID, "error", err)
 	}
 
 	a := l.activity(req, requestID, now)
@@ -130,6 +161,8 @@ func (l *link) handleAction(ctx context.Context, requestID string, req *protocol
 	a.Decision = string(result.Decision)
 	a.PolicyIDs = result.PolicyIDs
 	a.Reason = result.Reason
+	a.Codes = result.Codes()
+	a.Explain = explain
 	a.DecidedBy = store.DecidedByServer
 	if _, err := l.hub.store.InsertActivity(ctx, a); err != nil {
 		l.log.Error("logging activity", "request_id", requestID, "error", err)
@@ -138,7 +171,8 @@ func (l *link) handleAction(ctx context.Context, requestID string, req *protocol
 		return
 	}
 	l.sendBody(&protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
-		Reason: result.Reason, PolicyIDs: result.PolicyIDs, EventID: a.ID})
+		Reason: result.Reason, PolicyIDs: result.PolicyIDs, EventID: a.ID,
+		Fix: result.Params.Fix, Link: result.Params.Link})
 }
 
 // policyInput returns the facts the policies match on: the action, the
@@ -151,6 +185,12 @@ func (l *link) policyInput(req *protocol.ActionRequest, now time.Time) *policy.I
 			Posture: l.posture},
 		Time: now,
 	}
+	if f := req.File; f != nil {
+		in.File.Detectors = f.Detectors
+		if f.Label != nil {
+			in.File.LabelID = f.Label.ID
+		}
+	}
 	if ip, err := netip.ParseAddr(l.sourceIP); err == nil {
 		in.SourceIP = ip
 	}
@@ -158,9 +198,9 @@ func (l *link) policyInput(req *protocol.ActionRequest, now time.Time) *policy.I
 }
 
 // postureFacts returns the facts of a posture report under the names that
-// posture profiles use.
-// NOTE: the report carries no disk encryption, firewall or screen lock
-// state yet, so profiles that require them never match.
+// posture profiles use. A probe that found the feature enabled gives
+// "true", disabled gives "false", and an unknown result gives no fact, so
+// a profile that requires it does not match.
 func postureFacts(p *protocol.PostureReport) map[string]string {
 	facts := map[string]string{
 		policy.FactOS:           p.OS,
@@ -168,6 +208,22 @@ func postureFacts(p *protocol.PostureReport) map[string]string {
 		policy.FactAgentVersion: p.AgentVersion,
 		"platform":              p.Platform,
 		"kernel_version":        p.KernelVersion,
+		"credential_store":      p.CredentialStore,
+	}
+	checks := map[string]*protocol.PostureCheck{
+		policy.FactDiskEncryption: p.DiskEncryption,
+		policy.FactFirewall:       p.Firewall,
+		policy.FactScreenLock:     p.ScreenLock,
+		"auto_updates":            p.AutoUpdates,
+	}
+	for name, check := range checks {
+		switch {
+		case check == nil:
+		case check.State == protocol.PostureEnabled:
+			facts[name] = "true"
+		case check.State == protocol.PostureDisabled:
+			facts[name] = "false"
+		}
 	}
 	for name, value := range facts {
 		if value == "" {
@@ -218,6 +274,10 @@ func (l *link) activity(req *protocol.ActionRequest, requestID string, at time.T
 		a.FileName = req.File.Name
 		a.FileSize = &size
 		a.FileMIME = req.File.MIMEType
+		a.FileDetectors = req.File.Detectors
+		if req.File.Label != nil {
+			a.FileLabel = req.File.Label.ID
+		}
 	}
 	return a
 }

@@ -123,7 +123,7 @@ func (s *SQLite) QueryActivities(ctx context.Context, f ActivityFilter) (Activit
 	}
 	query := `SELECT seq, id, time, user, device_id, app_id, app_host, activity, file_name,
 		file_size, file_mime, page_url, target_url, source_ip, decision, policy_ids, reason,
-		decided_by, request_id FROM activities` + w.String() + ` ORDER BY time DESC, seq DESC LIMIT ?`
+		decided_by, request_id, ` + detailColumns + ` FROM activities` + w.String() + ` ORDER BY time DESC, seq DESC LIMIT ?`
 	// One row more than the limit tells whether another page follows.
 	rows, err := s.db.QueryContext(ctx, query, append(w.args, f.Limit+1)...)
 	if err != nil {

@@ -32,6 +32,9 @@ type Store interface {
 	// activity whose (DeviceID, RequestID) is already logged is skipped,
 	// and inserted is false.
 	InsertActivity(ctx context.Context, a Activity) (inserted bool, err error)
+	// UpdateStoredFile records what the agent did to the file of the
+	// activity eventID of device deviceID, or returns ErrNotFound.
+	UpdateStoredFile(ctx context.Context, deviceID, eventID string, f StoredFile) error
 	// ListActivities returns up to limit activities, newest first.
 	ListActivities(ctx context.Context, limit int) ([]Activity, error)
 	// PolicyRevision returns the revision number of the policy file with
@@ -94,4 +97,27 @@ type Activity struct {
 	DecidedBy string `json:"decided_by"`
 	// RequestID is the envelope id of the action.request.
 	RequestID string `json:"request_id"`
+	// Codes are the decision's reason codes, such as policy_matched and
+	// test_mode_would_block.
+	Codes []string `json:"codes"`
+	// Explain is the policy engine's explanation of the decision, with one
+	// trace entry per evaluated policy; null for agent-decided activities.
+	Explain json.RawMessage `json:"explain"`
+	// FileLabel is the id of the label the agent found in an uploaded file.
+	FileLabel string `json:"file_label,omitempty"`
+	// FileDetectors are the content detectors that matched an upload.
+	FileDetectors []string `json:"file_detectors"`
+	// Stored describes what the agent did to a downloaded file after the
+	// decision; nil until the agent reports it.
+	Stored *StoredFile `json:"stored"`
+}
+
+// StoredFile is the file a protect decision left on the device.
+type StoredFile struct {
+	// Label is the id of the label written into the file.
+	Label string `json:"label"`
+	// Encryption is none, org or user.
+	Encryption string `json:"encryption"`
+	SHA256     string `json:"sha256"`
+	FileName   string `json:"file_name"`
 }
