@@ -20,6 +20,7 @@ vet:
 
 test-go:
 	$(GO) test -count=1 ./...
+	cd test/bench && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 test-extension:
 	cd extension && node --test

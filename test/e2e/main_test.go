@@ -50,9 +50,10 @@ func requireChromium(t *testing.T) {
 	}
 }
 
-// startEnv starts every part with the test policies and stops it when the
-// test ends, keeping the logs when it fails.
-func startEnv(t *testing.T, policies string) *harness.Env {
+// startEnv starts every part with the policies of testdata/NAME and stops
+// it when the test ends, keeping the logs when it fails. Each option may
+// change the harness options first.
+func startEnv(t *testing.T, policies string, options ...func(*harness.Options)) *harness.Env {
 	t.Helper()
 	requireChromium(t)
 	data, err := os.ReadFile(filepath.Join("..", "testdata", policies))
@@ -60,9 +61,11 @@ func startEnv(t *testing.T, policies string) *harness.Env {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	env, err := harness.Start(context.Background(), harness.Options{
-		Dir: dir, BinDir: binDir, Policies: string(data), User: "ana@corp.test", Headless: true,
-	})
+	opts := harness.Options{Dir: dir, BinDir: binDir, Policies: string(data), User: "ana@corp.test", Headless: true}
+	for _, option := range options {
+		option(&opts)
+	}
+	env, err := harness.Start(context.Background(), opts)
 	if err != nil {
 		t.Fatalf("starting Parapet: %v", err)
 	}

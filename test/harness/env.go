@@ -39,6 +39,9 @@ type Options struct {
 	ServerAddr string
 	// BridgePort is the agent's bridge port; zero picks a free port.
 	BridgePort int
+	// APIPolicies runs the server with policies managed through its API
+	// and applies Policies with PUT /api/v1/policy.
+	APIPolicies bool
 }
 
 // Env is a running Parapet installation: server, agent, sample app and,
@@ -77,9 +80,16 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if opts.ServerAddr != "" {
 		e.Server.Addr = opts.ServerAddr
 	}
+	e.Server.APIPolicies = opts.APIPolicies
 	if err := e.Server.Start(ctx); err != nil {
 		e.Close()
 		return nil, err
+	}
+	if opts.APIPolicies {
+		if err := e.Server.PutPolicy(ctx, []byte(policies)); err != nil {
+			e.Close()
+			return nil, err
+		}
 	}
 	if e.Agent, err = NewAgent(filepath.Join(opts.BinDir, "parapet-agent"), opts.Dir, opts.User); err != nil {
 		e.Close()

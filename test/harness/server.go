@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -22,6 +24,10 @@ type Server struct {
 	Addr        string
 	AdminToken  string
 	EnrollToken string
+	// APIPolicies starts the server with --api-policies, so policies live
+	// in its database and change through PUT /api/v1/policy; Policies is
+	// then applied through the API after the first start.
+	APIPolicies bool
 
 	proc   *process
 	client *http.Client
@@ -55,6 +61,9 @@ func (s *Server) CAFile() string { return filepath.Join(s.DataDir, "tls.crt") }
 // Start runs the server and waits until /healthz answers.
 func (s *Server) Start(ctx context.Context) error {
 	args := []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--policies", s.Policies}
+	if s.APIPolicies {
+		args = []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--api-policies"}
+	}
 	env := []string{"PARAPET_ADMIN_TOKEN=" + s.AdminToken, "PARAPET_ENROLL_TOKEN=" + s.EnrollToken}
 	logPath := filepath.Join(filepath.Dir(s.DataDir), "server.log")
 	proc, err := startProcess("parapet-server", s.Bin, args, env, logPath)
@@ -78,6 +87,30 @@ func (s *Server) Start(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("%w\nserver log:\n%s", err, proc.tail())
+	}
+	return nil
+}
+
+// PutPolicy applies a YAML policy bundle through PUT /api/v1/policy.
+func (s *Server) PutPolicy(ctx context.Context, bundle []byte) error {
+	client, err := s.httpClient()
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, s.URL()+"/api/v1/policy", bytes.NewReader(bundle))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("applying policies: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("applying policies: status %s: %s", resp.Status, body)
 	}
 	return nil
 }
@@ -144,6 +177,18 @@ type Activity struct {
 	Reason    string    `json:"reason"`
 	DecidedBy string    `json:"decided_by"`
 	RequestID string    `json:"request_id"`
+	Codes     []string  `json:"codes"`
+	// Explain is the engine's explanation, kept as JSON.
+	Explain json.RawMessage `json:"explain"`
+	// Stored is what the agent did to a downloaded file, if anything.
+	Stored *struct {
+		Label      string `json:"label"`
+		Encryption string `json:"encryption"`
+		SHA256     string `json:"sha256"`
+		FileName   string `json:"file_name"`
+	} `json:"stored"`
+	FileLabel     string   `json:"file_label"`
+	FileDetectors []string `json:"file_detectors"`
 }
 
 // Activities returns the activity log, newest first.
