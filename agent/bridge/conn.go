@@ -34,6 +34,8 @@ type conn struct {
 
 	mu     sync.Mutex
 	closed bool
+
+	uploads uploadTable
 }
 
 func (s *Server) serveConn(ws *websocket.Conn, origin string) {
@@ -60,6 +62,16 @@ func (c *conn) readLoop() {
 	inflight := make(chan struct{}, maxInFlight)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer c.discardUploads()
+	spawn := func(run func()) {
+		inflight <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-inflight }()
+			run()
+		}()
+	}
 	for {
 		kind, data, err := c.ws.ReadMessage()
 		if err != nil {
@@ -76,14 +88,15 @@ func (c *conn) readLoop() {
 			c.reject(err)
 			continue
 		}
-		if req, ok := msg.Payload.(*protocol.ActionRequest); ok {
-			inflight <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-inflight }()
-				c.relay(msg.ID, req)
-			}()
+		switch body := msg.Payload.(type) {
+		case *protocol.ActionRequest:
+			prepare(body)
+			if !c.beginUpload(msg.ID, body) {
+				spawn(func() { c.relay(msg.ID, body) })
+			}
+			continue
+		case *protocol.UploadChunk:
+			c.addChunk(msg.ID, body, spawn)
 			continue
 		}
 		c.handle(msg)

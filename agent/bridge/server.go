@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"parapet/agent/upload"
 	"parapet/protocol"
 
 	"github.com/gorilla/websocket"
@@ -42,6 +43,12 @@ type Config struct {
 	User     string
 	Software string
 	Log      *slog.Logger
+	// Uploads inspects the content of uploads before they are relayed.
+	// Nil relays uploads without their content.
+	Uploads *upload.Inspector
+	// UploadStall is how long an upload may go without a chunk before it
+	// is blocked. Zero means DefaultUploadStall.
+	UploadStall time.Duration
 }
 
 // Server is the bridge. Create it with New and run it with Serve.

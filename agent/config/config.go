@@ -62,6 +62,8 @@ type Config struct {
 	// (the OS keyring when it works, else STATE_DIR/credential),
 	// "keyring" or "file".
 	CredentialStore string `yaml:"credential_store"`
+	// Files holds the keys of download protection and upload inspection.
+	Files `yaml:",inline"`
 }
 
 // Default returns a configuration with every default set.

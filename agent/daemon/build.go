@@ -34,7 +34,7 @@ func (d *Daemon) build() {
 		ReconnectMax: d.cfg.ReconnectMax,
 		Log:          d.log.With("component", "uplink"),
 	})
-	r := &relay.Relay{Uplink: d.uplink, Policy: d.cache, Queue: d.queue,
+	r := &relay.Relay{Uplink: d.uplink, Policy: d.cache, Queue: d.queue, Protector: d.files.protector,
 		Timeout: d.cfg.VerdictTimeout, Log: d.log.With("component", "relay")}
 	d.bridge = bridge.New(bridge.Config{
 		AllowedIDs: d.cfg.AllowedExtensionIDs,
@@ -44,6 +44,7 @@ func (d *Daemon) build() {
 		User:       d.cfg.User,
 		Software:   "parapet-agent " + version.Version,
 		Log:        d.log.With("component", "bridge"),
+		Uploads:    d.files.uploads,
 	})
 	d.posture.Extension = d.bridge
 }
@@ -96,6 +97,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	var g runner.Group
 	g.Add("bridge", func(ctx context.Context) error { return d.bridge.Serve(ctx, d.ln) })
 	g.Add("uplink", d.uplink.Run)
+	g.Add("files", d.runFiles)
 	loop := &posture.Loop{Interval: d.cfg.PostureInterval, Collect: d.posture.Collect, Sender: d.uplink,
 		Log: d.log.With("component", "posture")}
 	g.Add("posture", loop.Run)

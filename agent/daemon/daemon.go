@@ -34,6 +34,7 @@ type Daemon struct {
 	tls     *tls.Config
 	bridge  *bridge.Server
 	uplink  *uplink.Client
+	files   *fileActors
 }
 
 // New validates cfg, prepares the state folder and the bridge listener,
@@ -56,6 +57,9 @@ func New(cfg config.Config, log *slog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	if err := d.checkEnrollable(); err != nil {
+		return nil, err
+	}
+	if err := d.openFiles(); err != nil {
 		return nil, err
 	}
 	d.ln, err = net.Listen("tcp", cfg.BridgeListen)

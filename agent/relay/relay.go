@@ -24,6 +24,12 @@ type Forwarder interface {
 	Forward(ctx context.Context, req *protocol.ActionRequest) (*protocol.Verdict, error)
 }
 
+// Expecter remembers a protect verdict until the downloaded file appears.
+// agent/protect implements it.
+type Expecter interface {
+	Expect(req *protocol.ActionRequest, v *protocol.Verdict)
+}
+
 // Relay decides action requests. Its methods are safe for concurrent use.
 type Relay struct {
 	Uplink  Forwarder
@@ -31,6 +37,9 @@ type Relay struct {
 	Queue   *queue.Queue
 	Timeout time.Duration
 	Log     *slog.Logger
+	// Protector receives the server's protect verdicts on downloads, so
+	// the file can be protected once it is saved. Nil ignores them.
+	Protector Expecter
 
 	dropped atomic.Int64
 }
@@ -46,6 +55,9 @@ func (r *Relay) Decide(ctx context.Context, id string, req *protocol.ActionReque
 	if err == nil {
 		out := *v
 		out.RequestID = id
+		if out.Decision == protocol.DecisionProtect && r.Protector != nil {
+			r.Protector.Expect(req, &out)
+		}
 		return &out
 	}
 	cause := "the server was unreachable"

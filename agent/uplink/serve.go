@@ -103,6 +103,9 @@ func (c *Client) handle(s *session, data []byte) {
 			c.cfg.Log.Info("late verdict dropped", "request_id", body.RequestID)
 		}
 	case *protocol.Ack:
+		if c.resolve(body.RefID, result{}) {
+			return
+		}
 		s.offerAck(ackResult{id: body.RefID})
 	case *protocol.Error:
 		c.handleError(s, body)
