@@ -1,7 +1,8 @@
 // Package anomaly watches the stream of decided activities for patterns that
-// a single policy decision cannot see: many downloads in a short time, a
-// burst of sensitive uploads, repeated blocked attempts, activity from an IP
-// range the user never used, and a sign-in from a new device.
+// a single policy decision cannot see. It detects many downloads in a short
+// time, a burst of sensitive uploads and repeated blocked attempts. It also
+// detects activity from an IP range the user has not used and a sign-in
+// from a new device.
 //
 // A Detector keeps all state in memory, sharded by user, and is safe for
 // concurrent use. State is lost on restart, and Learn can replay recent
@@ -28,7 +29,7 @@ const (
 	DetectorNewDevice       DetectorID = "new_device"
 )
 
-// Action is what the server should do about a finding.
+// Action is the server's response to a finding.
 type Action string
 
 // Actions.
@@ -38,7 +39,7 @@ const (
 	// ActionBlockUser blocks every action of the user for the detector's
 	// BlockFor duration. The Detector records the block, see BlockedUntil.
 	ActionBlockUser Action = "block_user"
-	// ActionStepUp asks the user to authenticate again.
+	// ActionStepUp requires the user to authenticate again.
 	ActionStepUp Action = "step_up"
 )
 
