@@ -15,9 +15,8 @@ type Organization struct {
 
 // IsGuest reports whether u is a guest: flagged as one, with an email
 // domain outside o.Domains, or a member of one of o.GuestGroups. Domains
-// and groups compare case-insensitively for domains and exactly for
-// groups, because group names come from an identity provider that may
-// treat case as significant.
+// compare case-insensitively. Groups compare exactly, because an identity
+// provider may treat the case of group names as significant.
 //
 // NOTE: with no Domains configured every user is a guest, which is the
 // safe reading of an incomplete configuration.

@@ -32,8 +32,8 @@ func (m *Sessions) FromRequest(r *http.Request) (Session, error) {
 
 // RecentlyAuthenticated reports whether the session signed in or passed a
 // step-up within d before now.
-func (s Session) RecentlyAuthenticated(now time.Time, d time.Duration) bool {
-	return !s.AuthenticatedAt.IsZero() && now.Sub(s.AuthenticatedAt) <= d
+func (m *Sessions) RecentlyAuthenticated(s Session, d time.Duration) bool {
+	return !s.AuthenticatedAt.IsZero() && m.now().Sub(s.AuthenticatedAt) <= d
 }
 
 // RemoteIP returns the address of r.RemoteAddr, or the zero Addr when it

@@ -51,7 +51,7 @@ type Sessions struct {
 	Store SessionStore
 	// TTL is how long a new session lasts. The zero value means 12 hours.
 	TTL time.Duration
-	// Now returns the current time; tests replace it.
+	// Now returns the current time. Tests replace it.
 	Now func() time.Time
 	Log *slog.Logger
 }
@@ -125,7 +125,7 @@ func (m *Sessions) Lookup(ctx context.Context, token string) (Session, error) {
 	if err != nil {
 		return Session{}, fmt.Errorf("looking up session: %w", err)
 	}
-	// The store found it by hash already; comparing again in constant time
+	// The store found it by hash already. Comparing again in constant time
 	// guards against a store whose lookup is not an exact match.
 	if subtle.ConstantTimeCompare(s.TokenHash, sum) != 1 {
 		return Session{}, fmt.Errorf("looking up session: %w", ErrNotFound)
@@ -196,7 +196,7 @@ func (m *Sessions) Revoke(ctx context.Context, sessionID string) error {
 	return nil
 }
 
-// DeleteExpired deletes expired sessions; the server calls it periodically.
+// DeleteExpired deletes expired sessions. The server calls it periodically.
 func (m *Sessions) DeleteExpired(ctx context.Context) (int, error) {
 	n, err := m.Store.DeleteExpiredSessions(ctx, m.now())
 	if err != nil {

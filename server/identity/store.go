@@ -6,7 +6,7 @@ import (
 )
 
 // UserStore keeps users. Implementations must be safe for concurrent use.
-// The in-memory one is in the memory subpackage; a SQLite one needs a
+// The in-memory one is in the memory subpackage. A SQLite one needs a
 // unique index on email and on (oidc_issuer, oidc_subject) where both are
 // set.
 type UserStore interface {

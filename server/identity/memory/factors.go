@@ -46,6 +46,13 @@ func (s *Store) AdvanceTOTPStep(_ context.Context, userID string, step int64) er
 	return nil
 }
 
+func (s *Store) DeleteTOTPEnrollment(_ context.Context, userID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.totp, userID)
+	return nil
+}
+
 type webauthnRecord = webauthn.Credential
 
 func (s *Store) WebAuthnCredentials(_ context.Context, userID string) ([]webauthn.Credential, error) {

@@ -60,7 +60,7 @@ type Service struct {
 	webauthn *webauthn.WebAuthn
 	store    CredentialStore
 	timeout  time.Duration
-	// Now returns the current time; tests replace it.
+	// Now returns the current time. Tests replace it.
 	Now func() time.Time
 
 	mu         sync.Mutex

@@ -36,7 +36,7 @@ type Enrollment struct {
 	UserID string
 	// Secret is base32 without padding. It is a credential: never log it.
 	//
-	// NOTE: stores keep it in plain text; encrypting it at rest is up to
+	// NOTE: stores keep it in plain text. Encrypting it at rest is up to
 	// the store.
 	Secret    string
 	Confirmed bool
@@ -57,6 +57,8 @@ type Store interface {
 	// returns ErrReplayed otherwise. The check and the write must be
 	// atomic, so that two requests with one code cannot both pass.
 	AdvanceTOTPStep(ctx context.Context, userID string, step int64) error
+	// DeleteTOTPEnrollment returns nil when the user has no enrollment.
+	DeleteTOTPEnrollment(ctx context.Context, userID string) error
 }
 
 // Authenticator enrolls users and verifies codes.
@@ -66,7 +68,7 @@ type Authenticator struct {
 	Issuer string
 	// Skew is how many time steps before and after the current one are
 	// accepted. The zero value means 1, which tolerates 30 seconds of
-	// clock difference; set NoSkew to accept only the current step.
+	// clock difference. Set NoSkew to accept only the current step.
 	Skew   uint
 	NoSkew bool
 	Now    func() time.Time
@@ -160,6 +162,15 @@ func (a *Authenticator) reload(ctx context.Context, e Enrollment) (Enrollment, e
 	}
 	fresh.Confirmed = e.Confirmed
 	return fresh, nil
+}
+
+// Reset deletes the user's enrollment, so they can enroll again. Only an
+// admin action should call it.
+func (a *Authenticator) Reset(ctx context.Context, userID string) error {
+	if err := a.Store.DeleteTOTPEnrollment(ctx, userID); err != nil {
+		return fmt.Errorf("deleting TOTP enrollment of %s: %w", userID, err)
+	}
+	return nil
 }
 
 // Enrolled reports whether the user has a confirmed enrollment.
