@@ -124,7 +124,43 @@ type ActionRequest struct {
 	File *FileInfo `json:"file,omitempty"`
 	// TabID is the browser's id of the tab, used to show messages there.
 	TabID int `json:"tab_id"`
+	// SessionToken is the user's Parapet sign-in session, which the
+	// extension keeps per browser profile. The agent forwards it and never
+	// logs it; the server resolves it to the signed-in user.
+	SessionToken string `json:"session_token,omitempty"`
+	// Text is the clipboard content of a paste, at most MaxPasteText
+	// bytes, for content inspection. The agent inspects it, records the
+	// matching detectors in File (a FileInfo named clipboard.txt) and drops
+	// the text before forwarding the request.
+	Text string `json:"text,omitempty"`
 }
+
+// MaxPasteText is the longest ActionRequest.Text, in bytes.
+const MaxPasteText = 32 << 10
+
+// AccessChanged tells the extension that the user's access changed during
+// the session, for example that an admin blocked the user or that the
+// device was revoked. The server sends it to the agent, which relays it to
+// every extension connection; the extension shows Message in open tabs of
+// protected apps.
+type AccessChanged struct {
+	// User is the user whose access changed.
+	User string `json:"user"`
+	// State is one of the Access constants.
+	State string `json:"state"`
+	// Message is a sentence for the user.
+	Message string `json:"message"`
+	// Until is when a temporary block ends, if it is temporary.
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// Access states in AccessChanged.State.
+const (
+	AccessBlocked  = "blocked"
+	AccessRestored = "restored"
+	AccessRevoked  = "device_revoked"
+	AccessStepUp   = "step_up_required"
+)
 
 // Verdict answers an ActionRequest.
 type Verdict struct {
@@ -309,6 +345,7 @@ func (*ActivityReport) MessageType() Type { return TypeActivityLog }
 func (*Ack) MessageType() Type            { return TypeAck }
 func (*UploadChunk) MessageType() Type    { return TypeUploadChunk }
 func (*ActivityUpdate) MessageType() Type { return TypeActivityUpdate }
+func (*AccessChanged) MessageType() Type  { return TypeAccessChanged }
 func (*Error) MessageType() Type          { return TypeError }
 
 // newBody returns an empty body for t, or nil for an unknown type.
@@ -338,6 +375,8 @@ func newBody(t Type) Body {
 		return &UploadChunk{}
 	case TypeActivityUpdate:
 		return &ActivityUpdate{}
+	case TypeAccessChanged:
+		return &AccessChanged{}
 	}
 	return nil
 }

@@ -33,6 +33,7 @@ const (
 	TypeAck            Type = "ack"
 	TypeUploadChunk    Type = "upload.chunk"
 	TypeActivityUpdate Type = "activity.update"
+	TypeAccessChanged  Type = "access.changed"
 	TypeError          Type = "error"
 )
 

@@ -249,7 +249,28 @@ func (a *ActionRequest) validate(prefix string) error {
 	if a.TabID < -1 {
 		return fieldErr(prefix+".tab_id", "must be -1 (no tab) or a tab id")
 	}
+	if err := checkText(prefix+".session_token", a.SessionToken, maxShortText, false); err != nil {
+		return err
+	}
+	if err := checkText(prefix+".text", a.Text, MaxPasteText, false); err != nil {
+		return err
+	}
+	if a.Text != "" && a.Activity != ActivityPaste {
+		return fieldErr(prefix+".text", "only a paste carries text")
+	}
 	return nil
+}
+
+func (c *AccessChanged) Validate() error {
+	if err := checkText("body.user", c.User, maxShortText, true); err != nil {
+		return err
+	}
+	switch c.State {
+	case AccessBlocked, AccessRestored, AccessRevoked, AccessStepUp:
+	default:
+		return fieldErr("body.state", "unknown access state %q", c.State)
+	}
+	return checkText("body.message", c.Message, maxMessageText, true)
 }
 
 func (v *Verdict) Validate() error {
