@@ -3,13 +3,14 @@
 package api
 
 import (
+	"crypto/ed25519"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"parapet/server/filekeys"
 	"sync"
 	"time"
 
-	"parapet/protocol"
 	"parapet/server/auth"
 	"parapet/server/hub"
 	"parapet/server/store"
@@ -19,8 +20,13 @@ import (
 type Config struct {
 	Store store.Store
 	Hub   *hub.Hub
-	// EnrollToken is the hash of the organization's enrollment token.
+	// EnrollToken is the hash of the server's own enrollment token, which
+	// enrolls managed devices without a use limit. Admins create further
+	// tokens through /api/v1/enrollment-tokens.
 	EnrollToken Secret
+	// BundleKey signs the policy bundles of GET /agent/v1/policy-bundle.
+	// Without it, the bundle endpoints return 503.
+	BundleKey ed25519.PrivateKey
 	// AdminToken is the hash of the bootstrap admin token. The zero Secret
 	// disables it.
 	AdminToken Secret
@@ -34,7 +40,10 @@ type Config struct {
 	// SessionTTL is how long a login's session token is valid; zero means
 	// defaultSessionTTL.
 	SessionTTL time.Duration
-	Log        *slog.Logger
+	// FileKeys opens .parapet files for their recipients; nil disables
+	// FileOpenPath.
+	FileKeys *filekeys.Keys
+	Log      *slog.Logger
 }
 
 // defaultSessionTTL is the lifetime of a session token from POST
@@ -55,6 +64,8 @@ type server struct {
 	// whether or not the account exists.
 	dummyOnce sync.Once
 	dummyHash string
+	// bundles caches the signed bundle of the current policy set.
+	bundles bundleCache
 }
 
 // Login limits: an email or a client IP with this many failures within
@@ -88,9 +99,7 @@ func newServer(cfg Config) *server {
 func (s *server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("POST "+protocol.EnrollPath, s.handleEnroll)
-	mux.HandleFunc("GET "+protocol.AgentPath, s.handleConnect)
-	for _, rt := range s.adminRoutes() {
+	for _, rt := range append(s.agentRoutes(), s.adminRoutes()...) {
 		mux.Handle(rt.method+" "+rt.pattern, s.authorize(rt))
 	}
 	return mux
@@ -108,10 +117,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // errorBody is every 4xx and 5xx response of the admin API. Field names
-// the invalid request field or query parameter, when there is one.
+// the invalid request field or query parameter, when there is one. Code is
+// set for errors an agent acts on, such as hub.CodeDeviceRevoked.
 type errorBody struct {
 	Error string `json:"error"`
 	Field string `json:"field,omitempty"`
+	Code  string `json:"code,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, status int, message string) {

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -76,8 +77,12 @@ func startServer(t *testing.T, options ...func(*Config)) *testServer {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := hub.New(st, log, "parapet-server test", hub.Policies{Set: set, Revision: 7})
+	_, bundleKey, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cfg := Config{Store: st, Hub: h, Log: log, EnrollToken: NewSecret(enrollToken), AdminToken: NewSecret(adminToken),
-		PasswordParams: testParams}
+		PasswordParams: testParams, BundleKey: bundleKey}
 	for _, option := range options {
 		option(&cfg)
 	}

@@ -24,6 +24,14 @@ type principal struct {
 
 type principalKey struct{}
 
+type deviceKey struct{}
+
+// deviceFrom returns the device that authenticated a deviceOnly route.
+func deviceFrom(r *http.Request) store.Device {
+	d, _ := r.Context().Value(deviceKey{}).(store.Device)
+	return d
+}
+
 func principalFrom(r *http.Request) principal {
 	p, _ := r.Context().Value(principalKey{}).(principal)
 	return p
@@ -35,8 +43,17 @@ const touchInterval = time.Minute
 // authorize wraps a route's handler with authentication and the route's
 // role check.
 func (s *server) authorize(rt route) http.Handler {
-	if rt.access == public {
+	switch rt.access {
+	case public:
 		return rt.handler
+	case deviceOnly:
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			device, ok := s.authenticateDevice(w, r)
+			if !ok {
+				return
+			}
+			rt.handler(w, r.WithContext(context.WithValue(r.Context(), deviceKey{}, device)))
+		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := s.authenticate(w, r)

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"parapet/protocol"
+	"parapet/server/hub"
 )
 
 func TestDeviceRevoke(t *testing.T) {
@@ -36,6 +37,17 @@ func TestDeviceRevoke(t *testing.T) {
 	}
 	if after.RevokedAt == nil {
 		t.Error("got no revoked_at after revoke")
+	}
+	msg := read(t, conn)
+	revoked, ok := msg.Payload.(*protocol.Error)
+	if !ok {
+		t.Fatalf("live link: got %s, want an error message before the close", msg.Type)
+	}
+	if revoked.Code != hub.CodeDeviceRevoked {
+		t.Errorf("got error code %q, want %q", revoked.Code, hub.CodeDeviceRevoked)
+	}
+	if revoked.Message != "This device is no longer trusted by your organization. Contact IT." {
+		t.Errorf("got error message %q, want the user sentence", revoked.Message)
 	}
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	_, _, err := conn.ReadMessage()

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"parapet/protocol"
+	"parapet/server/auth"
 	"parapet/server/store"
 )
 
@@ -23,15 +24,16 @@ const (
 	maxEnrollField = 256
 )
 
+// handleEnroll stores a new device. The token is the server's own
+// enrollment token, which enrolls managed devices without a use limit, or
+// one created through /api/v1/enrollment-tokens, of which the enrollment
+// consumes one use. Earlier devices with the same non-empty host_id are
+// revoked and disconnected, so a machine that enrolls again keeps exactly
+// one valid credential.
 func (s *server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 	var req protocol.EnrollRequest
 	if status, err := decodeStrict(w, r, &req); err != nil {
 		writeError(w, status, err.Error())
-		return
-	}
-	if !s.EnrollToken.Matches(req.Token) {
-		s.log.Warn("enrollment rejected: invalid token", "remote_addr", r.RemoteAddr, "user", truncate(req.User))
-		writeUnauthorized(w, "token: invalid enrollment token")
 		return
 	}
 	if err := validateEnroll(&req); err != nil {
@@ -45,15 +47,48 @@ func (s *server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "creating the device credential failed")
 		return
 	}
-	device := store.Device{ID: deviceID, User: req.User, Hostname: req.Hostname, HostID: req.HostID,
-		Managed: true, CredentialSHA256: hash, EnrolledAt: time.Now().UTC()}
-	if err := s.Store.CreateDevice(r.Context(), device); err != nil {
-		s.log.Error("storing enrolled device", "device_id", deviceID, "error", err)
+	e := store.Enrollment{Device: store.Device{ID: deviceID, User: req.User, Hostname: req.Hostname, HostID: req.HostID,
+		Managed: true, CredentialSHA256: hash, EnrolledAt: time.Now().UTC()}}
+	if !s.EnrollToken.Matches(req.Token) {
+		e.TokenSHA256 = auth.HashToken(req.Token)
+	}
+	enrolled, err := s.Store.EnrollDevice(r.Context(), e)
+	if err != nil {
+		s.rejectEnrollment(w, r, &req, err)
+		return
+	}
+	d := enrolled.Device
+	for _, old := range enrolled.Replaced {
+		closed := s.Hub.Disconnect(old)
+		s.log.Info("device replaced by enrollment of the same host", "device_id", old, "new_device_id", d.ID,
+			"host_id", d.HostID, "links_closed", closed)
+	}
+	s.log.Info("device enrolled", "device_id", d.ID, "user", d.User, "hostname", d.Hostname,
+		"managed", d.Managed, "enrollment_token_id", d.EnrollmentTokenID)
+	writeJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: d.ID, Credential: credential})
+}
+
+// rejectEnrollment writes the response for an EnrollDevice error: 401 with
+// the reason for a token that is unknown, revoked, expired or used up.
+func (s *server) rejectEnrollment(w http.ResponseWriter, r *http.Request, req *protocol.EnrollRequest, err error) {
+	var message string
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		message = "token: invalid enrollment token"
+	case errors.Is(err, store.ErrTokenRevoked):
+		message = "token: enrollment token revoked; ask your administrator for a new one"
+	case errors.Is(err, store.ErrTokenExpired):
+		message = "token: enrollment token expired; ask your administrator for a new one"
+	case errors.Is(err, store.ErrTokenUsedUp):
+		message = "token: enrollment token has no uses left; ask your administrator for a new one"
+	default:
+		s.log.Error("storing enrolled device", "error", err)
 		writeError(w, http.StatusInternalServerError, "storing the device failed")
 		return
 	}
-	s.log.Info("device enrolled", "device_id", deviceID, "user", req.User, "hostname", req.Hostname)
-	writeJSON(w, http.StatusOK, protocol.EnrollResponse{DeviceID: deviceID, Credential: credential})
+	s.log.Warn("enrollment rejected", "reason", message, "error", err, "remote_addr", r.RemoteAddr,
+		"user", truncate(req.User))
+	writeUnauthorized(w, message)
 }
 
 // decodeStrict decodes one JSON object from the body into v, rejecting

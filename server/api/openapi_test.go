@@ -54,12 +54,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	}
-	for _, rt := range s.srv().adminRoutes() {
+	routes := append(s.srv().agentRoutes(), s.srv().adminRoutes()...)
+	for _, rt := range routes {
 		if !documented[rt.method+" "+rt.pattern] {
 			t.Errorf("route %s %s: not in openapi.json", rt.method, rt.pattern)
 		}
 	}
-	if routes := len(s.srv().adminRoutes()); len(documented) != routes {
+	if routes := len(routes); len(documented) != routes {
 		t.Errorf("got %d documented operations, want %d routes", len(documented), routes)
 	}
 }

@@ -1,6 +1,10 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"parapet/protocol"
+)
 
 // access is who may call an admin route.
 type access int
@@ -12,10 +16,13 @@ const (
 	readOnly
 	// adminOnly routes accept admin tokens.
 	adminOnly
+	// deviceOnly routes accept a device credential, and the handler reads
+	// the device with deviceFrom.
+	deviceOnly
 )
 
-// route is one admin API endpoint. The list drives both the mux and the
-// OpenAPI coverage test.
+// route is one HTTP endpoint. The lists drive both the mux and the OpenAPI
+// coverage test.
 type route struct {
 	method  string
 	pattern string
@@ -45,6 +52,10 @@ func (s *server) adminRoutes() []route {
 		{"GET", "/api/v1/devices/{id}", readOnly, s.handleDevice},
 		{"POST", "/api/v1/devices/{id}/revoke", adminOnly, s.handleRevokeDevice},
 
+		{"GET", "/api/v1/enrollment-tokens", readOnly, s.handleListEnrollmentTokens},
+		{"POST", "/api/v1/enrollment-tokens", adminOnly, s.handleCreateEnrollmentToken},
+		{"POST", "/api/v1/enrollment-tokens/{id}/revoke", adminOnly, s.handleRevokeEnrollmentToken},
+
 		{"GET", "/api/v1/audit", readOnly, s.handleAudit},
 
 		{"GET", "/api/v1/policy", readOnly, s.handleGetPolicy},
@@ -52,5 +63,28 @@ func (s *server) adminRoutes() []route {
 		{"POST", "/api/v1/policy/validate", adminOnly, s.handleValidatePolicy},
 		{"POST", "/api/v1/policy/preview", adminOnly, s.handlePreviewPolicy},
 		{"POST", "/api/v1/simulate", adminOnly, s.handleSimulate},
+	}
+}
+
+// Paths of the agent endpoints besides protocol.EnrollPath and
+// protocol.AgentPath.
+const (
+	// RotatePath issues a new credential for the calling device.
+	RotatePath = "/agent/v1/credential/rotate"
+	// BundleKeyPath returns the public key that signs policy bundles.
+	BundleKeyPath = "/agent/v1/bundle-key"
+	// PolicyBundlePath returns the signed bundle of the current policies.
+	PolicyBundlePath = "/agent/v1/policy-bundle"
+)
+
+// agentRoutes lists the endpoints that agents call.
+func (s *server) agentRoutes() []route {
+	return []route{
+		{"POST", protocol.EnrollPath, public, s.handleEnroll},
+		{"GET", protocol.AgentPath, deviceOnly, s.handleConnect},
+		{"POST", RotatePath, deviceOnly, s.handleRotate},
+		{"GET", BundleKeyPath, deviceOnly, s.handleBundleKey},
+		{"GET", PolicyBundlePath, deviceOnly, s.handlePolicyBundle},
+		{"POST", FileOpenPath, deviceOnly, s.handleFileOpen},
 	}
 }

@@ -30,14 +30,21 @@ const secretBytes = 32
 // newCredential returns a device id, the credential DEVICEID.SECRET to hand
 // to the agent and the SHA-256 of SECRET to store.
 func newCredential() (deviceID, credential string, hash []byte, err error) {
+	deviceID = "dev-" + protocol.NewID()[:24]
+	credential, hash, err = newDeviceSecret(deviceID)
+	return deviceID, credential, hash, err
+}
+
+// newDeviceSecret returns a new credential DEVICEID.SECRET for deviceID
+// and the SHA-256 of SECRET.
+func newDeviceSecret(deviceID string) (credential string, hash []byte, err error) {
 	var raw [secretBytes]byte
 	if _, err := rand.Read(raw[:]); err != nil {
-		return "", "", nil, fmt.Errorf("reading random bytes: %w", err)
+		return "", nil, fmt.Errorf("reading random bytes: %w", err)
 	}
 	secret := base64.RawURLEncoding.EncodeToString(raw[:])
-	deviceID = "dev-" + protocol.NewID()[:24]
 	sum := sha256.Sum256([]byte(secret))
-	return deviceID, deviceID + "." + secret, sum[:], nil
+	return deviceID + "." + secret, sum[:], nil
 }
 
 // splitCredential splits DEVICEID.SECRET. Device ids never contain a dot

@@ -24,7 +24,16 @@ const (
 	// example because the activity log could not be written. The agent
 	// treats it like a missing verdict.
 	CodeInternal = "internal_error"
+	// CodeDeviceRevoked tells the agent that an admin revoked its device
+	// or that the machine enrolled again, just before the server closes
+	// the link. The agent shows RevokedMessage to the user and stops
+	// reconnecting with the credential.
+	CodeDeviceRevoked = "device_revoked"
 )
+
+// RevokedMessage is the message of a CodeDeviceRevoked error, written for
+// the user of the device.
+const RevokedMessage = "This device is no longer trusted by your organization. Contact IT."
 
 // storeTimeout bounds each database call made for one message.
 const storeTimeout = 10 * time.Second
@@ -156,11 +165,27 @@ func (l *link) handleAction(ctx context.Context, requestID string, req *protocol
 		l.log.Error("encoding explanation", "request_id", requestID, "error", err)
 	}
 
+	verdict := &protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
+		Reason: result.Reason, PolicyIDs: result.PolicyIDs, Fix: result.Params.Fix, Link: result.Params.Link}
+	if result.Decision == protocol.DecisionProtect {
+		protection, err := l.protection(set, result.Params)
+		if err != nil {
+			// Without the protection the file would land unprotected, so
+			// the action is blocked instead, and the log says why.
+			l.log.Error("preparing protection", "request_id", requestID, "policy_id", result.Policy, "error", err)
+			verdict.Decision = protocol.DecisionBlock
+			verdict.Message = "Parapet could not protect this file, so the download is blocked. Contact IT."
+			verdict.Reason = result.Reason + " The protection could not be prepared: " + err.Error() + "."
+		} else {
+			verdict.Protect = protection
+		}
+	}
+
 	a := l.activity(req, requestID, now)
 	a.AppID = result.App
-	a.Decision = string(result.Decision)
+	a.Decision = string(verdict.Decision)
 	a.PolicyIDs = result.PolicyIDs
-	a.Reason = result.Reason
+	a.Reason = verdict.Reason
 	a.Codes = result.Codes()
 	a.Explain = explain
 	a.DecidedBy = store.DecidedByServer
@@ -170,9 +195,8 @@ func (l *link) handleAction(ctx context.Context, requestID string, req *protocol
 			Message: "the server could not log this action, so it sent no verdict"})
 		return
 	}
-	l.sendBody(&protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
-		Reason: result.Reason, PolicyIDs: result.PolicyIDs, EventID: a.ID,
-		Fix: result.Params.Fix, Link: result.Params.Link})
+	verdict.EventID = a.ID
+	l.sendBody(verdict)
 }
 
 // policyInput returns the facts the policies match on: the action, the

@@ -46,6 +46,7 @@ type Hub struct {
 	log      *slog.Logger
 	software string
 	policies atomic.Pointer[Policies]
+	fileKeys atomic.Pointer[fileKeysHolder]
 
 	mu    sync.Mutex
 	links map[*link]struct{}
@@ -104,6 +105,11 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Devi
 	if h.revoked[device.ID] {
 		h.mu.Unlock()
 		l.log.Warn("rejected link of revoked device")
+		// No writer runs yet, so this goroutine may write the message.
+		if data, err := encodeRevoked(); err == nil {
+			l.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			l.conn.WriteMessage(websocket.TextMessage, data)
+		}
 		l.closeWith(websocket.ClosePolicyViolation, "device credential revoked")
 		return
 	}
@@ -117,19 +123,28 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Devi
 	l.run(ctx)
 }
 
-// Disconnect closes every link of the device with a policy-violation close
-// frame and rejects its future links, for a revoked device. It returns the
+// Disconnect sends every link of the device an error message with code
+// CodeDeviceRevoked, closes it with a policy-violation close frame and
+// rejects the device's future links, for a revoked device. It returns the
 // number of links closed.
 func (h *Hub) Disconnect(deviceID string) int {
+	data, err := encodeRevoked()
+	if err != nil {
+		h.log.Error("encoding device revoked message", "device_id", deviceID, "error", err)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.revoked[deviceID] = true
 	closed := 0
 	for l := range h.links {
-		if l.device.ID == deviceID {
-			l.closeWith(websocket.ClosePolicyViolation, "device credential revoked")
-			closed++
+		if l.device.ID != deviceID {
+			continue
 		}
+		if data != nil {
+			l.send(data)
+		}
+		l.closeAfterQueued(websocket.ClosePolicyViolation, "device credential revoked")
+		closed++
 	}
 	h.log.Info("disconnected revoked device", "device_id", deviceID, "links", closed)
 	return closed
@@ -153,6 +168,12 @@ func (h *Hub) Close() {
 	for l := range h.links {
 		l.closeWith(websocket.CloseGoingAway, "server is shutting down")
 	}
+}
+
+// encodeRevoked returns the error message that tells an agent its device
+// was revoked.
+func encodeRevoked() ([]byte, error) {
+	return protocol.Encode("", &protocol.Error{Code: CodeDeviceRevoked, Message: RevokedMessage})
 }
 
 func encodePolicyUpdate(p Policies) ([]byte, error) {

@@ -41,6 +41,17 @@ type AdminStore interface {
 	// credential is rejected.
 	RevokeDevice(ctx context.Context, id string, at time.Time, audit AuditEntry) error
 
+	// CreateEnrollmentToken inserts t.
+	CreateEnrollmentToken(ctx context.Context, t EnrollmentToken, audit AuditEntry) error
+	// ListEnrollmentTokens returns every enrollment token, oldest first.
+	ListEnrollmentTokens(ctx context.Context) ([]EnrollmentToken, error)
+	// EnrollmentToken returns the enrollment token with id, or ErrNotFound.
+	EnrollmentToken(ctx context.Context, id string) (EnrollmentToken, error)
+	// RevokeEnrollmentToken sets the token's revoked_at, after which no
+	// device can enroll with it. Devices enrolled before stay enrolled. A
+	// token revoked before keeps its first revocation time.
+	RevokeEnrollmentToken(ctx context.Context, id string, at time.Time, audit AuditEntry) error
+
 	// QueryActivities returns one page of the activities that match f,
 	// newest first.
 	QueryActivities(ctx context.Context, f ActivityFilter) (ActivityPage, error)

@@ -10,10 +10,23 @@ import (
 )
 
 func (s *SQLite) CreateDevice(ctx context.Context, d Device) error {
-	const query = `INSERT INTO devices (id, user, hostname, host_id, managed, credential_sha256, enrolled_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	_, err := s.db.ExecContext(ctx, query, d.ID, d.User, d.Hostname, d.HostID, d.Managed,
-		d.CredentialSHA256, d.EnrolledAt.UnixMicro())
+	return insertDevice(ctx, s.db, d)
+}
+
+// execer is a *sql.DB or a *sql.Tx.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insertDevice(ctx context.Context, db execer, d Device) error {
+	const query = `INSERT INTO devices (id, user, hostname, host_id, managed, credential_sha256, enrolled_at,
+		enrollment_token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	var tokenID any
+	if d.EnrollmentTokenID != "" {
+		tokenID = d.EnrollmentTokenID
+	}
+	_, err := db.ExecContext(ctx, query, d.ID, d.User, d.Hostname, d.HostID, d.Managed,
+		d.CredentialSHA256, d.EnrolledAt.UnixMicro(), tokenID)
 	if err != nil {
 		return fmt.Errorf("inserting device %s: %w", d.ID, err)
 	}
@@ -21,7 +34,7 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) error {
 }
 
 const deviceColumns = `id, user, hostname, host_id, managed, credential_sha256, enrolled_at,
-	last_seen_at, last_ip, last_posture, revoked_at`
+	last_seen_at, last_ip, last_posture, revoked_at, enrollment_token_id, pending_credential_sha256`
 
 func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
 	row := s.db.QueryRowContext(ctx, `SELECT `+deviceColumns+` FROM devices WHERE id = ?`, id)
@@ -73,9 +86,10 @@ func scanDevice(row scanner) (Device, error) {
 		seen, revoked sql.NullInt64
 		ip            sql.NullString
 		posture       sql.NullString
+		tokenID       sql.NullString
 	)
 	err := row.Scan(&d.ID, &d.User, &d.Hostname, &d.HostID, &d.Managed,
-		&d.CredentialSHA256, &enrolled, &seen, &ip, &posture, &revoked)
+		&d.CredentialSHA256, &enrolled, &seen, &ip, &posture, &revoked, &tokenID, &d.PendingCredentialSHA256)
 	if err != nil {
 		return Device{}, err
 	}
@@ -87,6 +101,7 @@ func scanDevice(row scanner) (Device, error) {
 		d.RevokedAt = time.UnixMicro(revoked.Int64).UTC()
 	}
 	d.LastIP = ip.String
+	d.EnrollmentTokenID = tokenID.String
 	if posture.Valid {
 		d.LastPosture = json.RawMessage(posture.String)
 	}

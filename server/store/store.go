@@ -37,6 +37,17 @@ type Store interface {
 	UpdateStoredFile(ctx context.Context, deviceID, eventID string, f StoredFile) error
 	// ListActivities returns up to limit activities, newest first.
 	ListActivities(ctx context.Context, limit int) ([]Activity, error)
+	// EnrollDevice stores a newly enrolled device, consuming one use of its
+	// enrollment token, and revokes earlier devices with the same host id.
+	// See Enrollment and the Err*Token errors.
+	EnrollDevice(ctx context.Context, e Enrollment) (Enrolled, error)
+	// SetPendingCredential stores the hash of a rotated credential. The
+	// current credential stays valid until PromoteCredential.
+	SetPendingCredential(ctx context.Context, id string, sum []byte) error
+	// PromoteCredential makes the pending credential whose hash is sum the
+	// device's only credential. It returns ErrNotFound when the device has
+	// no such pending credential, for example after another promotion.
+	PromoteCredential(ctx context.Context, id string, sum []byte) error
 	// PolicyRevision returns the revision number of the policy file with
 	// the given digest. A digest different from the latest one gets the
 	// next revision, so revisions increase with every change and survive
@@ -63,6 +74,12 @@ type Device struct {
 	LastPosture json.RawMessage
 	// RevokedAt is zero for a device whose credential is still valid.
 	RevokedAt time.Time
+	// EnrollmentTokenID is the enrollment token the device enrolled with,
+	// or empty for the server's own token.
+	EnrollmentTokenID string
+	// PendingCredentialSHA256 is the hash of a rotated credential's secret
+	// that the agent has not used yet, or nil.
+	PendingCredentialSHA256 []byte
 }
 
 // Decision makers recorded in Activity.DecidedBy.

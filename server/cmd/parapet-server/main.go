@@ -5,6 +5,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -23,6 +24,8 @@ import (
 	"parapet/server/api"
 	"parapet/server/api/policyview"
 	"parapet/server/auth"
+	"parapet/server/bundle"
+	"parapet/server/filekeys"
 	"parapet/server/hub"
 	"parapet/server/policy"
 	"parapet/server/store"
@@ -93,9 +96,19 @@ func serve(cfg *config, base *slog.Logger) error {
 		return fmt.Errorf("loading TLS certificate: %w", err)
 	}
 
+	keys, err := filekeys.Open(cfg.dataDir)
+	if err != nil {
+		return fmt.Errorf("opening file keys: %w", err)
+	}
+	bundleKey, err := signingKey(cfg.dataDir, log)
+	if err != nil {
+		return err
+	}
 	h := hub.New(st, base, "parapet-server "+version, hub.Policies{Set: set, Revision: revision})
-	handler := api.New(api.Config{Store: st, Hub: h, Log: base,
-		EnrollToken: api.NewSecret(cfg.enrollToken), AdminToken: adminSecret(cfg.adminToken), PolicyPath: cfg.policies})
+	h.SetFileKeys(keys)
+	handler := api.New(api.Config{Store: st, Hub: h, Log: base, FileKeys: keys,
+		EnrollToken: api.NewSecret(cfg.enrollToken), AdminToken: adminSecret(cfg.adminToken), PolicyPath: cfg.policies,
+		BundleKey: bundleKey})
 
 	if cfg.policies != "" {
 		reloads := make(chan os.Signal, 1)
@@ -152,6 +165,24 @@ func adminSecret(token string) api.Secret {
 		return api.Secret{}
 	}
 	return api.NewSecret(token)
+}
+
+// signingKey returns the key that signs policy bundles, creating it in the
+// data folder on first start. Agents pin its public key, so the file must
+// be kept with the database in backups.
+func signingKey(dataDir string, log *slog.Logger) (ed25519.PrivateKey, error) {
+	path := filepath.Join(dataDir, bundle.KeyFileName)
+	key, created, err := bundle.LoadOrCreateKey(path)
+	if err != nil {
+		return nil, fmt.Errorf("preparing policy bundle signing key: %w", err)
+	}
+	keyID := bundle.KeyID(key.Public().(ed25519.PublicKey))
+	if created {
+		log.Info("created policy bundle signing key", "path", path, "key_id", keyID)
+	} else {
+		log.Info("loaded policy bundle signing key", "path", path, "key_id", keyID)
+	}
+	return key, nil
 }
 
 // certificate returns the configured certificate or the data folder's

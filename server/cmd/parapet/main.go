@@ -54,19 +54,24 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"login":           {"login --email EMAIL", "log in and store a session token", (*cli).login},
-	"logout":          {"logout", "forget the stored token", (*cli).logout},
-	"activities list": {"activities list [filters] [--csv] [--all]", "list the activity log", (*cli).activitiesList},
-	"devices list":    {"devices list", "list enrolled devices", (*cli).devicesList},
-	"devices show":    {"devices show ID", "show one device with its last posture", (*cli).devicesShow},
-	"devices revoke":  {"devices revoke ID", "revoke a device's credential and disconnect it", (*cli).devicesRevoke},
-	"audit list":      {"audit list [filters]", "list the audit log of admin changes", (*cli).auditList},
-	"policy validate": {"policy validate FILE|DIR", "validate policies locally", (*cli).policyValidate},
-	"policy export":   {"policy export [--format yaml|json]", "print the server's current policies", (*cli).policyExport},
-	"policy apply":    {"policy apply FILE|DIR", "replace the server's policies and print the diff", (*cli).policyApply},
-	"policy diff":     {"policy diff FILE|DIR", "compare the server's policies with local ones", (*cli).policyDiff},
-	"policy test":     {"policy test CASES", "run policy test cases locally", (*cli).policyTest},
-	"policy preview":  {"policy preview FILE|DIR", "replay logged activities against draft policies", (*cli).policyPreview},
+	"login":                {"login --email EMAIL", "log in and store a session token", (*cli).login},
+	"logout":               {"logout", "forget the stored token", (*cli).logout},
+	"activities list":      {"activities list [filters] [--csv] [--all]", "list the activity log", (*cli).activitiesList},
+	"devices list":         {"devices list", "list enrolled devices", (*cli).devicesList},
+	"devices show":         {"devices show ID", "show one device with its last posture", (*cli).devicesShow},
+	"devices revoke":       {"devices revoke ID", "revoke a device's credential and disconnect it", (*cli).devicesRevoke},
+	"file show":            {"file show FILE", "print a file's sensitivity label and protection", (*cli).fileShow},
+	"file open":            {"file open FILE [--out PATH]", "decrypt a .parapet file for this device's user", (*cli).fileOpen},
+	"audit list":           {"audit list [filters]", "list the audit log of admin changes", (*cli).auditList},
+	"enroll-tokens create": {"enroll-tokens create --name NAME [flags]", "create a device enrollment token and print it once", (*cli).enrollTokensCreate},
+	"enroll-tokens list":   {"enroll-tokens list", "list enrollment tokens with their uses left", (*cli).enrollTokensList},
+	"enroll-tokens revoke": {"enroll-tokens revoke ID", "revoke an enrollment token", (*cli).enrollTokensRevoke},
+	"policy validate":      {"policy validate FILE|DIR", "validate policies locally", (*cli).policyValidate},
+	"policy export":        {"policy export [--format yaml|json]", "print the server's current policies", (*cli).policyExport},
+	"policy apply":         {"policy apply FILE|DIR", "replace the server's policies and print the diff", (*cli).policyApply},
+	"policy diff":          {"policy diff FILE|DIR", "compare the server's policies with local ones", (*cli).policyDiff},
+	"policy test":          {"policy test CASES", "run policy test cases locally", (*cli).policyTest},
+	"policy preview":       {"policy preview FILE|DIR", "replay logged activities against draft policies", (*cli).policyPreview},
 }
 
 func (c *cli) run(args []string) int {
