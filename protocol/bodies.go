@@ -133,7 +133,15 @@ type ActionRequest struct {
 	// matching detectors in File (a FileInfo named clipboard.txt) and drops
 	// the text before forwarding the request.
 	Text string `json:"text,omitempty"`
+	// Source is SourceWatcher for a file the agent's download watcher
+	// found without any extension reporting it, such as a download by a
+	// browser without Parapet; empty for actions the extension reported.
+	Source string `json:"source,omitempty"`
 }
+
+// SourceWatcher marks an ActionRequest the agent made for a file that
+// appeared in a download folder without an extension's request.
+const SourceWatcher = "watcher"
 
 // MaxPasteText is the longest ActionRequest.Text, in bytes.
 const MaxPasteText = 32 << 10

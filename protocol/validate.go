@@ -258,6 +258,9 @@ func (a *ActionRequest) validate(prefix string) error {
 	if a.Text != "" && a.Activity != ActivityPaste {
 		return fieldErr(prefix+".text", "only a paste carries text")
 	}
+	if a.Source != "" && a.Source != SourceWatcher {
+		return fieldErr(prefix+".source", "must be empty or %q, not %q", SourceWatcher, a.Source)
+	}
 	return nil
 }
 
