@@ -5,15 +5,18 @@ BIN := bin
 .PHONY: help build test vet test-go test-extension demo run clean
 
 help:
-	@echo "make build           build parapet-server, parapet-agent and the sample app into $(BIN)/"
+	@echo "make build           build parapet-server, parapet-agent, the parapet CLI and the sample app into $(BIN)/"
 	@echo "make test            go vet, every Go test (end-to-end in Chromium included), extension tests"
 	@echo "make demo            run a blocked and an allowed download in Chromium and print the activity log"
 	@echo "make run             start server, agent and sample app for use with your own browser"
 	@echo "make packages        build the agent .deb and .rpm and the macOS/Windows MDM files into dist/"
+	@echo "make vet             go vet ./..."
+	@echo "make test-go         every Go test, end-to-end tests included"
+	@echo "make test-extension  the extension's unit tests (node --test)"
 	@echo "make clean           remove build output, demo output and test artifacts"
 
 build:
-	$(GO) build -o $(BIN)/ ./server/cmd/parapet-server ./agent/cmd/parapet-agent ./test/cmd/parapet-sampleapp
+	$(GO) build -o $(BIN)/ ./server/cmd/parapet-server ./server/cmd/parapet ./agent/cmd/parapet-agent ./test/cmd/parapet-sampleapp
 
 vet:
 	$(GO) vet ./...
@@ -31,6 +34,7 @@ demo: build
 	./test/ensure-chromium.sh
 	$(GO) run ./test/cmd/parapet-demo --bin $(BIN) --out demo-output
 
+# Ctrl-C stops everything; make then reports the interrupt, which is expected.
 run: build
 	$(GO) run ./test/cmd/parapet-demo --bin $(BIN) --serve
 
