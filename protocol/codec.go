@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Error codes sent back to a peer whose message was rejected.
@@ -36,8 +39,28 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 
 // Reply returns the error body to send to the peer that sent the rejected
 // message.
+// The message quotes the rejected input only up to a bound, as valid UTF-8
+// without NUL bytes, so the reply itself always passes validation.
 func (e *DecodeError) Reply() *Error {
-	return &Error{Code: e.Code, Message: e.Err.Error(), RefID: e.RefID}
+	return &Error{Code: e.Code, Message: replyText(e.Err.Error()), RefID: e.RefID}
+}
+
+// replyText makes s fit an error body's message.
+func replyText(s string) string {
+	const limit = 1024
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	if s == "" {
+		return "the message was rejected"
+	}
+	return s
 }
 
 // Decode parses and validates one message. It rejects messages larger than
@@ -84,8 +107,13 @@ func Decode(data []byte) (*Message, error) {
 	return &Message{Envelope: env, Payload: body}, nil
 }
 
-// strictUnmarshal decodes exactly one JSON value and rejects unknown fields.
+// strictUnmarshal decodes exactly one JSON value and rejects unknown
+// fields, fields whose name differs from the declared one in case, and
+// duplicate fields.
 func strictUnmarshal(data []byte, v any) error {
+	if err := checkKeys(data, reflect.TypeOf(v)); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

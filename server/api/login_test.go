@@ -100,3 +100,29 @@ func TestLoginExpiredSession(t *testing.T) {
 		t.Errorf("expired session: got status %d, want 401", status)
 	}
 }
+
+func TestDeletedAccountTokensRevoked(t *testing.T) {
+	s := startServer(t)
+	account := s.addAccount(t, "ad@corp.test", "admin", password)
+	var login loginResponse
+	if status := s.doJSON(t, "POST", "/api/v1/login", "", `{"email":"ad@corp.test","password":"`+password+`"}`, &login); status != http.StatusOK {
+		t.Fatalf("login: got status %d, want 200", status)
+	}
+	var created struct {
+		Token string `json:"token"`
+	}
+	if status := s.doJSON(t, "POST", "/api/v1/tokens", login.Token, `{"name":"backup","role":"admin"}`, &created); status != http.StatusCreated {
+		t.Fatalf("creating token: got status %d, want 201", status)
+	}
+	other := s.addToken(t, "ci", "admin")
+
+	if status, _, body := s.do(t, "DELETE", "/api/v1/accounts/"+account.ID, adminToken, ""); status != http.StatusNoContent {
+		t.Fatalf("deleting account: got status %d (%s), want 204", status, body)
+	}
+	if status := s.doJSON(t, "GET", "/api/v1/me", created.Token, "", nil); status != http.StatusUnauthorized {
+		t.Errorf("token created by the deleted account: got status %d, want 401", status)
+	}
+	if status := s.doJSON(t, "GET", "/api/v1/me", other, "", nil); status != http.StatusOK {
+		t.Errorf("token of another creator: got status %d, want 200", status)
+	}
+}

@@ -58,6 +58,23 @@ func (s *SQLite) ListAccounts(ctx context.Context) ([]Account, error) {
 
 func (s *SQLite) DeleteAccount(ctx context.Context, id string, audit AuditEntry) error {
 	return s.withAudit(ctx, audit, func(tx *sql.Tx) error {
+		var email string
+		err := tx.QueryRowContext(ctx, `SELECT email FROM accounts WHERE id = ?`, id).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("account %s: %w", id, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("reading account %s: %w", id, err)
+		}
+		// API tokens the account created while signed in would otherwise
+		// keep its access after the account is gone. Session tokens go
+		// with the account through ON DELETE CASCADE.
+		_, err = tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ?
+			WHERE kind = 'api' AND created_by = ? AND revoked_at IS NULL`,
+			time.Now().UnixMicro(), "account:"+email)
+		if err != nil {
+			return fmt.Errorf("revoking tokens of account %s: %w", id, err)
+		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM accounts WHERE id = ?`, id)
 		if err != nil {
 			return fmt.Errorf("deleting account %s: %w", id, err)

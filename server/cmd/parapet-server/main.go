@@ -64,8 +64,14 @@ func run() int {
 // without a component attribute, which each package adds.
 func serve(cfg *config, base *slog.Logger) error {
 	log := base.With("component", "main")
+	// Everything the server writes (database, keys, certificates) is for
+	// its own user only, whatever umask it was started with.
+	restrictUmask()
 	if err := os.MkdirAll(cfg.dataDir, 0o700); err != nil {
 		return fmt.Errorf("creating data folder: %w", err)
+	}
+	if err := checkDataDir(cfg.dataDir); err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
