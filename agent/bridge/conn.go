@@ -91,6 +91,7 @@ func (c *conn) readLoop() {
 		switch body := msg.Payload.(type) {
 		case *protocol.ActionRequest:
 			prepare(body)
+			c.srv.cfg.Uploads.InspectPaste(body)
 			if !c.beginUpload(msg.ID, body) {
 				spawn(func() { c.relay(msg.ID, body) })
 			}
@@ -129,7 +130,7 @@ func (c *conn) greet(h *protocol.Hello) {
 }
 
 func (c *conn) relay(id string, req *protocol.ActionRequest) {
-	v := c.srv.cfg.Decider.Decide(c.ctx, id, req)
+	v := c.decide(id, req)
 	if err := c.send("", v); err != nil {
 		c.srv.cfg.Log.Warn("verdict not sent to extension", "request_id", id, "error", err)
 	}

@@ -141,15 +141,17 @@ func reasonOf(err error) string {
 	return "the agent could not store the upload for inspection"
 }
 
-// finishUpload inspects a complete upload, relays it and deletes the
-// assembly file once the verdict is sent.
+// finishUpload inspects a complete upload, deletes the assembly file and
+// relays the request with the inspection's result. The file is deleted
+// before the verdict is sent, so no copy of the upload outlives its
+// inspection even while the server takes its time.
 func (c *conn) finishUpload(u *pendingUpload) {
-	defer u.asm.Discard()
 	res, err := c.srv.cfg.Uploads.Inspect(c.ctx, u.asm, u.req.File.Name)
 	if err != nil {
 		c.srv.cfg.Log.Error("upload not inspected", "request_id", u.id, "error", err)
 		res = upload.Result{SHA256: u.asm.SHA256(), Inspection: protocol.InspectionFailed}
 	}
+	u.asm.Discard()
 	res.Apply(u.req.File)
 	c.relay(u.id, u.req)
 }

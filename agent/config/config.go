@@ -64,6 +64,8 @@ type Config struct {
 	CredentialStore string `yaml:"credential_store"`
 	// Files holds the keys of download protection and upload inspection.
 	Files `yaml:",inline"`
+	// Uplink holds uplink_source_ip and step_up_timeout.
+	Uplink `yaml:",inline"`
 }
 
 // Default returns a configuration with every default set.

@@ -11,9 +11,12 @@ const DefaultMaxInspectBytes = 50 << 20
 // Files configures download protection and upload inspection. Its keys
 // sit at the top level of the agent's YAML file.
 type Files struct {
-	// DownloadDirs are the folders watched for downloads to protect.
-	// Empty means the users' download folders that agent/watch finds.
+	// DownloadDirs are folders watched for downloads to protect, on top
+	// of the users' download folders.
 	DownloadDirs []string `yaml:"download_dirs"`
+	// UserDownloadDirs, when not false, adds the download folder of
+	// every local user that agent/watch finds. Unset means true.
+	UserDownloadDirs *bool `yaml:"user_download_dirs"`
 	// MaxInspectBytes is the largest upload, in bytes, whose content the
 	// agent inspects. Larger uploads are relayed as oversized. Zero means
 	// DefaultMaxInspectBytes.

@@ -44,7 +44,7 @@ func (c *Config) Validate() error {
 	if c.LogFile != "" && !filepath.IsAbs(c.LogFile) {
 		return fmt.Errorf("log_file: %q is not an absolute path", c.LogFile)
 	}
-	return nil
+	return c.Uplink.validate()
 }
 
 func checkServerURL(s string) error {

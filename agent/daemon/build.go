@@ -22,23 +22,29 @@ func (d *Daemon) build() {
 		CredentialStore: d.store.Kind,
 	}
 	d.uplink = uplink.New(uplink.Config{
-		ServerURL:    d.cfg.ServerURL,
-		TLS:          d.tls,
-		Credential:   d.obtainCredential,
-		User:         d.cfg.User,
-		Software:     "parapet-agent " + version.Version,
-		Posture:      d.collectWire,
-		OnPolicy:     d.applyPolicy,
+		ServerURL:  d.cfg.ServerURL,
+		TLS:        d.tls,
+		Credential: d.obtainCredential,
+		User:       d.cfg.User,
+		Software:   "parapet-agent " + version.Version,
+		Posture:    d.collectWire,
+		OnPolicy:   d.applyPolicy,
+		OnAccessChanged: func(change *protocol.AccessChanged) {
+			d.bridge.BroadcastAccess(change)
+		},
+		SourceIP:     d.cfg.UplinkSourceIP,
 		Queue:        d.queue,
 		ReconnectMin: d.cfg.ReconnectMin,
 		ReconnectMax: d.cfg.ReconnectMax,
 		Log:          d.log.With("component", "uplink"),
 	})
 	r := &relay.Relay{Uplink: d.uplink, Policy: d.cache, Queue: d.queue, Protector: d.files.protector,
-		Timeout: d.cfg.VerdictTimeout, Log: d.log.With("component", "relay")}
+		Timeout: d.cfg.VerdictTimeout, StepUpTimeout: d.cfg.StepUpWait(), Log: d.log.With("component", "relay"),
+		Local: d.offline}
+	d.offline.relay = r
 	d.bridge = bridge.New(bridge.Config{
 		AllowedIDs: d.cfg.AllowedExtensionIDs,
-		Decider:    r,
+		Decider:    reportingDecider{relay: r, d: d},
 		DeviceID:   d.uplink.DeviceID,
 		Policy:     d.cache.Current,
 		User:       d.cfg.User,
@@ -80,6 +86,7 @@ func (d *Daemon) obtainCredential(ctx context.Context) (protocol.EnrollResponse,
 // applyPolicy caches an update from the server and pushes it to the
 // extensions when it differs from the cached one.
 func (d *Daemon) applyPolicy(u *protocol.PolicyUpdate) {
+	d.offline.notifyRevision(u.Revision)
 	changed, err := d.cache.Set(u)
 	if err != nil {
 		d.log.Error("policy cache not written", "component", "policy", "error", err)
@@ -98,6 +105,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	g.Add("bridge", func(ctx context.Context) error { return d.bridge.Serve(ctx, d.ln) })
 	g.Add("uplink", d.uplink.Run)
 	g.Add("files", d.runFiles)
+	g.Add("bundle", d.offline.refresher.Run)
 	loop := &posture.Loop{Interval: d.cfg.PostureInterval, Collect: d.posture.Collect, Sender: d.uplink,
 		Log: d.log.With("component", "posture")}
 	g.Add("posture", loop.Run)

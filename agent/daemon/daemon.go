@@ -35,6 +35,7 @@ type Daemon struct {
 	bridge  *bridge.Server
 	uplink  *uplink.Client
 	files   *fileActors
+	offline *offlineParts
 }
 
 // New validates cfg, prepares the state folder and the bridge listener,
@@ -57,6 +58,9 @@ func New(cfg config.Config, log *slog.Logger) (*Daemon, error) {
 		return nil, err
 	}
 	if err := d.checkEnrollable(); err != nil {
+		return nil, err
+	}
+	if err := d.openOffline(); err != nil {
 		return nil, err
 	}
 	if err := d.openFiles(); err != nil {

@@ -54,11 +54,12 @@ func (d *Daemon) openFiles() error {
 		return err
 	}
 	f.protector, err = protect.New(protect.Config{Ledger: f.ledger, Sender: updateSender{d},
-		OutboxDir: filepath.Join(d.cfg.StateDir, "updates"), Log: d.log.With("component", "protect")})
+		OutboxDir: filepath.Join(d.cfg.StateDir, "updates"), Log: d.log.With("component", "protect"),
+		Decider: watcherDecider{d.offline}, QuarantineDir: filepath.Join(d.cfg.StateDir, "quarantine")})
 	if err != nil {
 		return err
 	}
-	f.watcher, err = d.openWatcher(cfg.DownloadDirs)
+	f.watcher, err = d.openWatcher(d.downloadDirs())
 	if err != nil {
 		return err
 	}

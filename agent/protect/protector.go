@@ -33,7 +33,13 @@ type Config struct {
 	OutboxDir string
 	// TTL is how long a verdict waits for its file. Zero means DefaultTTL.
 	TTL time.Duration
-	Log *slog.Logger
+	// Decider decides the downloads that neither a pending verdict nor a
+	// download the extension reported claims. Nil leaves them alone.
+	Decider Decider
+	// QuarantineDir receives the files of such downloads that are
+	// blocked. It is created with mode 0700 when first needed.
+	QuarantineDir string
+	Log           *slog.Logger
 }
 
 // Protector applies protect verdicts to downloaded files. Its methods are
@@ -43,6 +49,12 @@ type Protector struct {
 	log     *slog.Logger
 	pending pendingSet
 	outbox  *outbox
+	// reported are the downloads the extension asked verdicts for.
+	reported reportedSet
+	// unclaimed bounds the downloads without the extension that are
+	// decided at once; unclaimedWG waits for them when Run ends.
+	unclaimed   chan struct{}
+	unclaimedWG sync.WaitGroup
 
 	mu sync.Mutex
 	// produced maps the paths the Protector wrote to the SHA-256 of what
@@ -82,7 +94,8 @@ func New(cfg Config) (*Protector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Protector{cfg: cfg, log: cfg.Log, outbox: ob, produced: map[string]string{}}, nil
+	return &Protector{cfg: cfg, log: cfg.Log, outbox: ob, produced: map[string]string{},
+		unclaimed: make(chan struct{}, maxUnclaimed)}, nil
 }
 
 // Expect remembers a protect verdict on a download until its file appears
@@ -117,6 +130,7 @@ func (p *Protector) Run(ctx context.Context, events <-chan watch.Ready) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); p.outbox.run(ctx) }()
 	defer wg.Wait()
+	defer p.unclaimedWG.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -125,7 +139,7 @@ func (p *Protector) Run(ctx context.Context, events <-chan watch.Ready) error {
 			if !ok {
 				return nil
 			}
-			p.Handle(ctx, r)
+			p.handleReady(ctx, r)
 		}
 	}
 }

@@ -36,10 +36,16 @@ type Relay struct {
 	Policy  *policy.Cache
 	Queue   *queue.Queue
 	Timeout time.Duration
-	Log     *slog.Logger
+	// StepUpTimeout is the wait for the final verdict after a step_up
+	// verdict, in DecideHeld. Zero means DefaultStepUpTimeout.
+	StepUpTimeout time.Duration
+	Log           *slog.Logger
 	// Protector receives the server's protect verdicts on downloads, so
 	// the file can be protected once it is saved. Nil ignores them.
 	Protector Expecter
+	// Local decides before the fail mode when the server cannot. Nil
+	// keeps the fail mode.
+	Local LocalDecider
 
 	dropped atomic.Int64
 }
@@ -75,9 +81,15 @@ func (r *Relay) Decide(ctx context.Context, id string, req *protocol.ActionReque
 	return local
 }
 
-// decideLocally applies the fail mode: block in a sensitive app, allow
-// elsewhere.
+// decideLocally asks Local and otherwise applies the fail mode: block in
+// a sensitive app, allow elsewhere.
 func (r *Relay) decideLocally(id string, req *protocol.ActionRequest, cause string) *protocol.Verdict {
+	if r.Local != nil {
+		if v, ok := r.Local.DecideLocally(req, cause); ok {
+			v.RequestID, v.EventID = id, localEventID(id)
+			return v
+		}
+	}
 	v := &protocol.Verdict{RequestID: id, PolicyIDs: []string{}, EventID: localEventID(id)}
 	app, known := r.Policy.Lookup(req.AppHost)
 	switch {

@@ -37,6 +37,12 @@ type Config struct {
 	Posture func(context.Context) (*protocol.PostureReport, error)
 	// OnPolicy receives every policy.update from the server.
 	OnPolicy func(*protocol.PolicyUpdate)
+	// OnAccessChanged receives every access.changed from the server. Nil
+	// drops them.
+	OnAccessChanged func(*protocol.AccessChanged)
+	// SourceIP is the local address the TCP connection is bound to, such
+	// as 127.0.0.2 in tests. Empty lets the system choose.
+	SourceIP string
 	// Queue holds the activity reports to deliver.
 	Queue *queue.Queue
 	// ReconnectMin and ReconnectMax bound the delay between attempts.
@@ -58,11 +64,16 @@ type Client struct {
 
 	pmu     sync.Mutex
 	pending map[string]*pendingRequest
+
+	revocation revocation
 }
 
 type pendingRequest struct {
 	owner  *session
 	result chan result
+	// interim receives a step_up verdict while the request stays
+	// pending; nil for Forward, whose callers take step_up as final.
+	interim chan *protocol.Verdict
 }
 
 type result struct {
@@ -110,6 +121,10 @@ func (c *Client) Run(ctx context.Context) error {
 	b.reset()
 	for {
 		delay := c.connectOnce(ctx, enrollment.Credential, b)
+		if _, revoked := c.Revoked(); revoked {
+			<-ctx.Done()
+			return nil
+		}
 		if !sleep(ctx, delay) {
 			return nil
 		}
@@ -138,6 +153,10 @@ func (c *Client) connectOnce(ctx context.Context, credential string, b *backoff)
 		if ctx.Err() != nil {
 			return 0
 		}
+		if msg, revoked := revokedResponse(resp); revoked {
+			c.Revoke(msg)
+			return 0
+		}
 		if resp != nil && resp.StatusCode == http.StatusUnauthorized {
 			c.cfg.Log.Error("device credential rejected", "server_url", c.cfg.ServerURL, "retry_in", c.cfg.ReconnectMax)
 			return c.cfg.ReconnectMax
@@ -159,6 +178,11 @@ func (c *Client) connectOnce(ctx context.Context, credential string, b *backoff)
 
 func (c *Client) dial(ctx context.Context, credential string) (*websocket.Conn, *http.Response, error) {
 	d := websocket.Dialer{TLSClientConfig: c.cfg.TLS, HandshakeTimeout: 15 * time.Second}
+	if netDial, err := sourceDialer(c.cfg.SourceIP); err != nil {
+		return nil, nil, err
+	} else if netDial != nil {
+		d.NetDialContext = netDial
+	}
 	header := http.Header{"Authorization": []string{"Bearer " + credential}}
 	ws, resp, err := d.DialContext(ctx, connectURL(c.cfg.ServerURL), header)
 	if resp != nil && resp.Body != nil {

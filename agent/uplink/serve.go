@@ -99,6 +99,9 @@ func (c *Client) handle(s *session, data []byte) {
 	case *protocol.PolicyUpdate:
 		c.cfg.OnPolicy(body)
 	case *protocol.Verdict:
+		if body.Decision == protocol.DecisionStepUp && c.offerInterim(body) {
+			return
+		}
 		if !c.resolve(body.RequestID, result{verdict: body}) {
 			c.cfg.Log.Info("late verdict dropped", "request_id", body.RequestID)
 		}
@@ -107,6 +110,11 @@ func (c *Client) handle(s *session, data []byte) {
 			return
 		}
 		s.offerAck(ackResult{id: body.RefID})
+	case *protocol.AccessChanged:
+		c.cfg.Log.Info("access change received", "user", body.User, "state", body.State)
+		if c.cfg.OnAccessChanged != nil {
+			c.cfg.OnAccessChanged(body)
+		}
 	case *protocol.Error:
 		c.handleError(s, body)
 	case *protocol.Ping:
@@ -126,6 +134,9 @@ func (c *Client) rejectMessage(s *session, err error) {
 }
 
 func (c *Client) handleError(s *session, e *protocol.Error) {
+	if e.Code == CodeDeviceRevoked {
+		c.Revoke(e.Message)
+	}
 	if e.RefID != "" && c.resolve(e.RefID, result{err: &errServer{body: e}}) {
 		return
 	}

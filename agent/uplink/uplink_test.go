@@ -27,14 +27,16 @@ import (
 // bearer check and a websocket whose messages the test drives.
 type fakeServer struct {
 	*httptest.Server
-	conns  chan *websocket.Conn
-	mu     sync.Mutex
-	reject bool
+	conns chan *websocket.Conn
+	// remoteAddrs receives the source address of every websocket request.
+	remoteAddrs chan string
+	mu          sync.Mutex
+	reject      bool
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
 	t.Helper()
-	f := &fakeServer{conns: make(chan *websocket.Conn, 8)}
+	f := &fakeServer{conns: make(chan *websocket.Conn, 8), remoteAddrs: make(chan string, 64)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+protocol.EnrollPath, func(w http.ResponseWriter, r *http.Request) {
 		var req protocol.EnrollRequest
@@ -45,6 +47,7 @@ func newFakeServer(t *testing.T) *fakeServer {
 		json.NewEncoder(w).Encode(protocol.EnrollResponse{DeviceID: "dev-1", Credential: "cred-1"})
 	})
 	mux.HandleFunc(protocol.AgentPath, func(w http.ResponseWriter, r *http.Request) {
+		f.remoteAddrs <- r.RemoteAddr
 		f.mu.Lock()
 		reject := f.reject
 		f.mu.Unlock()
@@ -127,7 +130,7 @@ type harness struct {
 	log      *syncBuffer
 }
 
-func startClient(t *testing.T, f *fakeServer, dir string) *harness {
+func startClient(t *testing.T, f *fakeServer, dir string, options ...func(*Config)) *harness {
 	t.Helper()
 	logBuf := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logBuf, nil))
@@ -139,7 +142,7 @@ func startClient(t *testing.T, f *fakeServer, dir string) *harness {
 		policies: make(chan *protocol.PolicyUpdate, 4), log: logBuf}
 	enroller := &credential.Enroller{Client: f.Client(), ServerURL: f.URL,
 		Request: protocol.EnrollRequest{Token: "enroll-me", User: "alice", Hostname: "h", HostID: "host-1"}}
-	h.client = New(Config{
+	cfg := Config{
 		ServerURL: f.URL,
 		TLS:       f.tlsConfig(),
 		Credential: func(ctx context.Context) (protocol.EnrollResponse, error) {
@@ -153,7 +156,11 @@ func startClient(t *testing.T, f *fakeServer, dir string) *harness {
 		Queue:        q,
 		ReconnectMin: 10 * time.Millisecond, ReconnectMax: 50 * time.Millisecond,
 		Log: log,
-	})
+	}
+	for _, option := range options {
+		option(&cfg)
+	}
+	h.client = New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.client.Run(ctx) }()

@@ -43,6 +43,9 @@ type Config struct {
 	// FileKeys opens .parapet files for their recipients; nil disables
 	// FileOpenPath.
 	FileKeys *filekeys.Keys
+	// Identity serves the user, session and alert endpoints; nil makes
+	// them answer 503.
+	Identity *Identity
 	Log      *slog.Logger
 }
 

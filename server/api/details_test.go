@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"parapet/protocol"
 )
@@ -83,5 +84,27 @@ func TestActivityUpdateStoresFile(t *testing.T) {
 	reply, ok := read(t, conn).Payload.(*protocol.Error)
 	if !ok || reply.Code != protocol.CodeInvalidField || reply.RefID != "agt-0034" {
 		t.Errorf("update of an unknown activity: got %+v, want invalid_field error", reply)
+	}
+}
+
+func TestActivityReportFutureTimeAdjusted(t *testing.T) {
+	s := startServer(t)
+	conn := s.connect(t, s.enroll(t).Credential)
+	future := time.Now().AddDate(900, 0, 0)
+	write(t, conn, "agt-0051", &protocol.ActivityReport{Request: *docxDownload(), RequestID: "ext-0051",
+		Decision: protocol.DecisionBlock, Reason: "Parapet cannot reach its server.", DecidedAt: future})
+	if _, ok := read(t, conn).Payload.(*protocol.Ack); !ok {
+		t.Fatal("got no ack")
+	}
+	_, activities := s.activities(t, adminToken)
+	if len(activities) != 1 {
+		t.Fatalf("got %d activities, want 1", len(activities))
+	}
+	a := activities[0]
+	if a.Time.After(time.Now().Add(time.Minute)) {
+		t.Errorf("logged time %v is in the future", a.Time)
+	}
+	if !slices.Contains(a.Codes, "agent_time_adjusted") {
+		t.Errorf("codes %v, want agent_time_adjusted", a.Codes)
 	}
 }

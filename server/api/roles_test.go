@@ -15,6 +15,9 @@ func TestRolesPerRoute(t *testing.T) {
 		ok           = http.StatusOK
 		bad          = http.StatusBadRequest
 		missing      = http.StatusNotFound
+		// unavailable is the status of the identity routes on a server
+		// without identity, such as the one startServer runs.
+		unavailable = http.StatusServiceUnavailable
 	)
 	tests := []struct {
 		method, pattern, path, body string
@@ -42,6 +45,16 @@ func TestRolesPerRoute(t *testing.T) {
 		{"POST", "/api/v1/policy/validate", "/api/v1/policy/validate", "", unauthorized, forbidden, bad},
 		{"POST", "/api/v1/policy/preview", "/api/v1/policy/preview", "", unauthorized, forbidden, bad},
 		{"POST", "/api/v1/simulate", "/api/v1/simulate", "{}", unauthorized, forbidden, bad},
+		{"GET", "/api/v1/users", "/api/v1/users", "", unauthorized, unavailable, unavailable},
+		{"POST", "/api/v1/users", "/api/v1/users", "{}", unauthorized, forbidden, unavailable},
+		{"GET", "/api/v1/users/{id}/sessions", "/api/v1/users/usr_x/sessions", "", unauthorized, unavailable, unavailable},
+		{"POST", "/api/v1/users/{id}/totp", "/api/v1/users/usr_x/totp", "", unauthorized, forbidden, unavailable},
+		{"POST", "/api/v1/users/{id}/block", "/api/v1/users/usr_x/block", "", unauthorized, forbidden, unavailable},
+		{"POST", "/api/v1/users/{id}/unblock", "/api/v1/users/usr_x/unblock", "", unauthorized, forbidden, unavailable},
+		{"POST", "/api/v1/sessions/{id}/revoke", "/api/v1/sessions/ses_x/revoke", "", unauthorized, forbidden, unavailable},
+		{"GET", "/api/v1/alerts", "/api/v1/alerts", "", unauthorized, unavailable, unavailable},
+		{"POST", "/api/v1/alerts/{id}/acknowledge", "/api/v1/alerts/alr-x/acknowledge", "", unauthorized, forbidden, unavailable},
+		{"POST", "/api/v1/alerts/{id}/resolve", "/api/v1/alerts/alr-x/resolve", "", unauthorized, forbidden, unavailable},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {

@@ -33,7 +33,7 @@ type route struct {
 // adminRoutes lists the admin API. Every GET route is readOnly and every
 // other authenticated route adminOnly, which is the analyst role's rule.
 func (s *server) adminRoutes() []route {
-	return []route{
+	return append([]route{
 		{"GET", "/api/v1/openapi.json", public, s.handleOpenAPI},
 		{"POST", "/api/v1/login", public, s.handleLogin},
 		{"GET", "/api/v1/me", readOnly, s.handleMe},
@@ -63,7 +63,7 @@ func (s *server) adminRoutes() []route {
 		{"POST", "/api/v1/policy/validate", adminOnly, s.handleValidatePolicy},
 		{"POST", "/api/v1/policy/preview", adminOnly, s.handlePreviewPolicy},
 		{"POST", "/api/v1/simulate", adminOnly, s.handleSimulate},
-	}
+	}, s.identityRoutes()...)
 }
 
 // Paths of the agent endpoints besides protocol.EnrollPath and

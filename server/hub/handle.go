@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/netip"
 	"strings"
 	"time"
 
@@ -30,6 +29,15 @@ const (
 	// reconnecting with the credential.
 	CodeDeviceRevoked = "device_revoked"
 )
+
+// CodeAgentTimeAdjusted marks an agent-reported activity whose time was
+// ahead of the server's clock by more than maxClockSkew and was replaced
+// with the time the report arrived.
+const CodeAgentTimeAdjusted = "agent_time_adjusted"
+
+// maxClockSkew is how far ahead of the server's clock an agent's report
+// time may be.
+const maxClockSkew = 5 * time.Minute
 
 // RevokedMessage is the message of a CodeDeviceRevoked error, written for
 // the user of the device.
@@ -152,75 +160,6 @@ func (l *link) handlePosture(ctx context.Context, p *protocol.PostureReport) {
 	}
 }
 
-func (l *link) handleAction(ctx context.Context, requestID string, req *protocol.ActionRequest, now time.Time) {
-	set := l.hub.Policies().Set
-	// Explain evaluates every policy so the activity log can say, for each
-	// one, whether it matched and which condition decided it.
-	result := set.Explain(l.policyInput(req, now))
-	for _, w := range result.WouldHave {
-		l.log.Info("test-mode policy matched", "request_id", requestID, "policy_id", w.Policy, "code", w.Code)
-	}
-	explain, err := json.Marshal(result.Explain())
-	if err != nil {
-		l.log.Error("encoding explanation", "request_id", requestID, "error", err)
-	}
-
-	verdict := &protocol.Verdict{RequestID: requestID, Decision: result.Decision, Message: result.Message,
-		Reason: result.Reason, PolicyIDs: result.PolicyIDs, Fix: result.Params.Fix, Link: result.Params.Link}
-	if result.Decision == protocol.DecisionProtect {
-		protection, err := l.protection(set, result.Params)
-		if err != nil {
-			// Without the protection the file would land unprotected, so
-			// the action is blocked instead, and the log says why.
-			l.log.Error("preparing protection", "request_id", requestID, "policy_id", result.Policy, "error", err)
-			verdict.Decision = protocol.DecisionBlock
-			verdict.Message = "Parapet could not protect this file, so the download is blocked. Contact IT."
-			verdict.Reason = result.Reason + " The protection could not be prepared: " + err.Error() + "."
-		} else {
-			verdict.Protect = protection
-		}
-	}
-
-	a := l.activity(req, requestID, now)
-	a.AppID = result.App
-	a.Decision = string(verdict.Decision)
-	a.PolicyIDs = result.PolicyIDs
-	a.Reason = verdict.Reason
-	a.Codes = result.Codes()
-	a.Explain = explain
-	a.DecidedBy = store.DecidedByServer
-	if _, err := l.hub.store.InsertActivity(ctx, a); err != nil {
-		l.log.Error("logging activity", "request_id", requestID, "error", err)
-		l.sendBody(&protocol.Error{Code: CodeInternal, RefID: requestID,
-			Message: "the server could not log this action, so it sent no verdict"})
-		return
-	}
-	verdict.EventID = a.ID
-	l.sendBody(verdict)
-}
-
-// policyInput returns the facts the policies match on: the action, the
-// link's device and user, its source address and the latest posture.
-func (l *link) policyInput(req *protocol.ActionRequest, now time.Time) *policy.Input {
-	in := &policy.Input{
-		Request: req,
-		User:    policy.User{ID: l.device.User, Email: l.device.User},
-		Device: policy.DeviceFacts{ID: l.device.ID, Enrolled: true, Managed: l.device.Managed,
-			Posture: l.posture},
-		Time: now,
-	}
-	if f := req.File; f != nil {
-		in.File.Detectors = f.Detectors
-		if f.Label != nil {
-			in.File.LabelID = f.Label.ID
-		}
-	}
-	if ip, err := netip.ParseAddr(l.sourceIP); err == nil {
-		in.SourceIP = ip
-	}
-	return in
-}
-
 // postureFacts returns the facts of a posture report under the names that
 // posture profiles use. A probe that found the feature enabled gives
 // "true", disabled gives "false", and an unknown result gives no fact, so
@@ -258,7 +197,18 @@ func postureFacts(p *protocol.PostureReport) map[string]string {
 }
 
 func (l *link) handleReport(ctx context.Context, messageID string, r *protocol.ActivityReport) {
-	a := l.activity(&r.Request, r.RequestID, r.DecidedAt)
+	at := r.DecidedAt
+	var codes []string
+	// An agent clock ahead of the server's would sort the report above
+	// everything that happens later, so such a time is replaced with the
+	// time of arrival and the activity says so.
+	if now := time.Now(); at.After(now.Add(maxClockSkew)) {
+		l.log.Info("activity report from the future", "request_id", r.RequestID, "decided_at", at)
+		at = now
+		codes = append(codes, CodeAgentTimeAdjusted)
+	}
+	a := l.activity(&r.Request, r.RequestID, at)
+	a.Codes = codes
 	if app := l.hub.Policies().Set.AppForHost(r.Request.AppHost); app != nil {
 		a.AppID = app.ID
 	}

@@ -47,6 +47,8 @@ type Hub struct {
 	software string
 	policies atomic.Pointer[Policies]
 	fileKeys atomic.Pointer[fileKeysHolder]
+	// adaptive holds sign-in sessions, step-up and blocks (identity.go).
+	adaptive adaptiveState
 
 	mu    sync.Mutex
 	links map[*link]struct{}
@@ -119,6 +121,7 @@ func (h *Hub) Serve(ctx context.Context, conn *websocket.Conn, device store.Devi
 		h.mu.Lock()
 		delete(h.links, l)
 		h.mu.Unlock()
+		h.forgetLink(l)
 	}()
 	l.run(ctx)
 }

@@ -40,6 +40,8 @@ const (
 	opFileLabelIn
 	opFileDetectors
 	opTime
+	opSessionSignedIn
+	opSessionIPChanged
 )
 
 // node is one element of a compiled condition. The nodes of a policy are
@@ -118,6 +120,8 @@ func (n *node) test(f *facts) bool {
 		return n.testFile(f)
 	case opTime:
 		return n.testTime(f)
+	case opSessionSignedIn, opSessionIPChanged:
+		return n.testSession(f)
 	}
 	return false
 }
@@ -231,8 +235,10 @@ func (c *compiler) compileKey(parent string, key, value *yaml.Node) {
 		c.compileLeaf(path, value, fileConditionShape, c.compileFile)
 	case "time":
 		c.compileTime(path, value)
+	case "session":
+		c.compileLeaf(path, value, sessionShape, c.compileSession)
 	default:
-		c.fail(path, key, "unknown condition %q; use all, any, not, user, device, network, app, activity, file or time", key.Value)
+		c.fail(path, key, "unknown condition %q; use all, any, not, user, session, device, network, app, activity, file or time", key.Value)
 	}
 }
 

@@ -17,7 +17,9 @@ const (
 // policies wins (see Rank); among equally restrictive ones, the first in
 // evaluation order (higher priority, then file order) decides and supplies
 // the message and parameters. A protected app with no matching policy
-// allows the action. Matching test-mode policies go to WouldHave only.
+// allows the action. Matching test-mode policies go to WouldHave only. A
+// matching step_up policy whose max_age the session's last authentication
+// satisfies goes to SatisfiedStepUps and does not decide.
 //
 // Decide evaluates only the policies indexed under the action's app and
 // activity. Its evaluation allocates nothing; the result allocates for
@@ -51,6 +53,10 @@ func (s *Set) decide(in *Input, trace bool) Result {
 		}
 		if p.State == StateTest {
 			result.WouldHave = append(result.WouldHave, WouldHave{Policy: p.ID, Decision: p.Decision, Code: p.testCode})
+			return
+		}
+		if p.Decision == protocol.DecisionStepUp && stepUpSatisfied(&f, p.Params.MaxAge) {
+			result.SatisfiedStepUps = append(result.SatisfiedStepUps, p.ID)
 			return
 		}
 		if result.PolicyIDs == nil {

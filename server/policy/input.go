@@ -16,6 +16,9 @@ type Input struct {
 	// protected app.
 	Request *protocol.ActionRequest
 	User    User
+	// Session is the user's sign-in session; the zero value means the
+	// action carried no valid session token.
+	Session SessionFacts
 	Device  DeviceFacts
 	// SourceIP is the address the request came from; the zero Addr
 	// matches no network condition.

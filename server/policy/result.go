@@ -42,6 +42,9 @@ type Result struct {
 	// WouldHave lists the matching test-mode policies, which do not change
 	// Decision.
 	WouldHave []WouldHave
+	// SatisfiedStepUps lists the matching step_up policies that did not
+	// decide, because the session authenticated within their max_age.
+	SatisfiedStepUps []string
 	// Trace has one entry per evaluated policy. Only Explain fills it.
 	Trace []TraceEntry
 }
@@ -90,7 +93,10 @@ type Explain struct {
 	PolicyIDs []string          `json:"policy_ids"`
 	Params    *ExplainParams    `json:"params,omitempty"`
 	WouldHave []WouldHave       `json:"would_have,omitempty"`
-	Trace     []TraceEntry      `json:"trace,omitempty"`
+	// SatisfiedStepUps are step_up policies that matched but did not
+	// decide, because the session authenticated recently enough.
+	SatisfiedStepUps []string     `json:"satisfied_step_ups,omitempty"`
+	Trace            []TraceEntry `json:"trace,omitempty"`
 }
 
 // ExplainParams are Params with max_age as a duration string such as
@@ -107,7 +113,8 @@ type ExplainParams struct {
 // Explain returns r in its JSON form.
 func (r *Result) Explain() Explain {
 	e := Explain{Decision: r.Decision, Codes: r.Codes(), Reason: r.Reason, App: r.App, Policy: r.Policy,
-		Severity: r.Severity, PolicyIDs: r.PolicyIDs, WouldHave: r.WouldHave, Trace: r.Trace}
+		Severity: r.Severity, PolicyIDs: r.PolicyIDs, WouldHave: r.WouldHave, SatisfiedStepUps: r.SatisfiedStepUps,
+		Trace: r.Trace}
 	if e.PolicyIDs == nil {
 		e.PolicyIDs = []string{}
 	}

@@ -75,3 +75,21 @@ func (s *SQLite) UserBlock(ctx context.Context, user string) (UserBlock, error) 
 	b.Until = timeFromNull(until)
 	return b, nil
 }
+
+// BlockActivity changes a logged activity's decision to block, for an
+// action that anomaly detection stopped after it was logged. reason
+// replaces the activity's reason and codes its reason codes.
+func (s *SQLite) BlockActivity(ctx context.Context, id, reason string, codes []string) error {
+	list, err := jsonList(codes)
+	if err != nil {
+		return fmt.Errorf("encoding codes of activity %s: %w", id, err)
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE activities SET decision = 'block', reason = ?, codes = ? WHERE id = ?`, reason, list, id)
+	if err != nil {
+		return fmt.Errorf("blocking activity %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("blocking activity %s: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -30,6 +30,8 @@ type config struct {
 	logLevel    slog.Level
 	adminToken  string
 	enrollToken string
+	// identity holds the sign-in, step-up and alert flags (identity.go).
+	identity identityFlags
 }
 
 // parseConfig reads flags from args and tokens from getenv or files.
@@ -48,9 +50,11 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (*
 	fs.StringVar(&logLevel, "log-level", "info", "minimum log level: debug, info, warn or error")
 	fs.StringVar(&adminFile, "admin-token-file", "", "file containing the bootstrap admin API token (at least 16 characters); otherwise "+envAdminToken+" is used, and without either only accounts and API tokens can use the admin API")
 	fs.StringVar(&enrollFile, "enroll-token-file", "", "file containing the device enrollment token (at least 16 characters); otherwise "+envEnrollToken+" is used")
+	cfg.identity.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: parapet-server --data-dir DIR (--policies FILE | --api-policies) [flags]\n"+
-			"       parapet-server admin create --data-dir DIR --email EMAIL [--role admin|analyst]\n\n"+
+			"       parapet-server admin create --data-dir DIR --email EMAIL [--role admin|analyst]\n"+
+			"       parapet-server user create --data-dir DIR --email EMAIL [--group G]... [--enroll-totp]\n\n"+
 			"Decides actions for Parapet agents and logs them. Tokens come from\n"+
 			"%s and %s, or from the --*-token-file flags.\n"+
 			"\"admin create\" adds an admin console account; run it with --help for details.\n\nFlags:\n", envAdminToken, envEnrollToken)
@@ -67,6 +71,9 @@ func parseConfig(args []string, getenv func(string) string, output io.Writer) (*
 		return nil, fmt.Errorf("--log-level: invalid level %q; use debug, info, warn or error", logLevel)
 	}
 	if err := cfg.checkPaths(); err != nil {
+		return nil, err
+	}
+	if err := cfg.identity.check(cfg.listen); err != nil {
 		return nil, err
 	}
 	var err error

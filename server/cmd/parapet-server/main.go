@@ -44,6 +44,9 @@ func run() int {
 	if len(os.Args) > 1 && os.Args[1] == "admin" {
 		return runAdmin(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	}
+	if len(os.Args) > 1 && os.Args[1] == "user" {
+		return runUser(os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	}
 	cfg, err := parseConfig(os.Args[1:], os.Getenv, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -112,9 +115,16 @@ func serve(cfg *config, base *slog.Logger) error {
 	}
 	h := hub.New(st, base, "parapet-server "+version, hub.Policies{Set: set, Revision: revision})
 	h.SetFileKeys(keys)
-	handler := api.New(api.Config{Store: st, Hub: h, Log: base, FileKeys: keys,
+	mux := http.NewServeMux()
+	ids, err := setUpIdentity(ctx, cfg.identity, st, h, mux, base)
+	if err != nil {
+		return fmt.Errorf("setting up identity: %w", err)
+	}
+	ids.run(ctx, log)
+	mux.Handle("/", api.New(api.Config{Store: st, Hub: h, Log: base, FileKeys: keys,
 		EnrollToken: api.NewSecret(cfg.enrollToken), AdminToken: adminSecret(cfg.adminToken), PolicyPath: cfg.policies,
-		BundleKey: bundleKey})
+		BundleKey: bundleKey, Identity: ids.apiIdentity(st)}))
+	var handler http.Handler = mux
 
 	if cfg.policies != "" {
 		reloads := make(chan os.Signal, 1)
