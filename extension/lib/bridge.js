@@ -47,15 +47,21 @@ async function readPort(area, name, log) {
 }
 
 export class Bridge {
-  constructor({ chrome, policy, WebSocketImpl = globalThis.WebSocket, timers = globalThis, log = console }) {
+  constructor({ chrome, policy, signIn = null, WebSocketImpl = globalThis.WebSocket, timers = globalThis, log = console }) {
     this.chrome = chrome;
     this.policy = policy;
+    // Supplies the session_token of every action.request (lib/signin.js).
+    this.signIn = signIn;
+    // Receives the body of every access.changed from the agent.
+    this.onAccessChanged = null;
     this.WebSocketImpl = WebSocketImpl;
     this.timers = timers;
     this.log = log;
     this.socket = null;
     this.connecting = null;
     this.pending = new Map();
+    // Follow-up message id to the id of the request it belongs to.
+    this.aliases = new Map();
     this.pingTimer = null;
     this.reconnectTimer = null;
     this.failures = 0;
@@ -82,6 +88,9 @@ export class Bridge {
     this.timers.clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const port = await readBridgePort(this.chrome, this.log);
+    // Until the stored session is loaded, requests would go out without
+    // the user's session token.
+    await this.signIn?.ready;
     const url = `ws://127.0.0.1:${port}${BRIDGE_PATH}`;
     let socket;
     try {
@@ -121,8 +130,8 @@ export class Bridge {
     this.timers.clearInterval(this.pingTimer);
     this.pingTimer = null;
     for (const [id, request] of this.pending) {
-      request.fail(new Error("the link to parapet-agent closed"));
       this.pending.delete(id);
+      request.fail(new Error("the link to parapet-agent closed"));
     }
     this.failures++;
     // Log the first failure and then every tenth, so a stopped agent does
@@ -168,25 +177,90 @@ export class Bridge {
    * whose request_id is the message id. Rejects when the agent replies
    * with an error for it, the link closes or timeoutMs passes first.
    */
-  request(type, body, timeoutMs, id = "") {
-    return new Promise((resolve, reject) => {
-      if (!this.connected) {
-        reject(new Error("parapet-agent is not connected"));
-        return;
-      }
-      const text = encode(type, body, id);
-      const messageID = JSON.parse(text).id;
-      const timer = this.timers.setTimeout(() => {
-        this.pending.delete(messageID);
-        reject(new Error(`no reply from parapet-agent within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
+  request(type, body, timeoutMs, id = "", { onStepUp = null, stepUpTimeoutMs = timeoutMs } = {}) {
+    let pending;
+    try {
+      pending = this.openRequest(type, body, id);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (onStepUp) {
+      // A step_up verdict is not final (lib/stepup.js): the request stays
+      // pending for the second verdict, with a longer timeout.
+      pending.onStepUp = (message) => {
+        pending.startTimer(stepUpTimeoutMs);
+        onStepUp(message);
+      };
+    }
+    pending.startTimer(timeoutMs);
+    return pending.reply;
+  }
+
+  /**
+   * Sends a message like request does, but the timeout runs only once
+   * startTimer(ms) is called, so that follow-up messages (the upload.chunk
+   * messages of an upload) can go out first. Returns {id, reply, send,
+   * startTimer, settled}. send(type, body) sends a follow-up message and
+   * returns false when the link is down. An error reply that refers to a
+   * follow-up message rejects reply too. The body is encoded before
+   * anything is sent, so an invalid body throws FieldError.
+   */
+  openRequest(type, body, id = "") {
+    const token = this.signIn?.token ?? "";
+    if (type === "action.request" && token !== "" && !body.session_token) {
+      body = { ...body, session_token: token };
+    }
+    const text = encode(type, body, id);
+    const messageID = JSON.parse(text).id;
+    const pending = { id: messageID, settled: false, timer: null, followUps: [], onStepUp: null };
+    pending.reply = new Promise((resolve, reject) => {
       const finish = (settle) => (value) => {
-        this.timers.clearTimeout(timer);
+        if (pending.settled) {
+          return;
+        }
+        pending.settled = true;
+        this.timers.clearTimeout(pending.timer);
+        this.pending.delete(messageID);
+        for (const followUp of pending.followUps) {
+          this.aliases.delete(followUp);
+        }
         settle(value);
       };
-      this.pending.set(messageID, { resolve: finish(resolve), fail: finish(reject) });
-      this.socket.send(text);
+      pending.resolve = finish(resolve);
+      pending.fail = finish(reject);
     });
+    pending.startTimer = (timeoutMs) => {
+      if (pending.settled) {
+        return;
+      }
+      this.timers.clearTimeout(pending.timer);
+      pending.timer = this.timers.setTimeout(() => {
+        pending.fail(new Error(`no reply from parapet-agent within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+    };
+    pending.send = (followType, followBody) => {
+      if (pending.settled || !this.connected) {
+        return false;
+      }
+      const followText = encode(followType, followBody);
+      const followID = JSON.parse(followText).id;
+      pending.followUps.push(followID);
+      this.aliases.set(followID, messageID);
+      this.socket.send(followText);
+      return true;
+    };
+    if (!this.connected) {
+      pending.fail(new Error("parapet-agent is not connected"));
+      return pending;
+    }
+    this.pending.set(messageID, pending);
+    this.socket.send(text);
+    return pending;
+  }
+
+  /** Returns the bytes queued on the websocket but not yet sent, or 0. */
+  get bufferedAmount() {
+    return this.socket?.bufferedAmount ?? 0;
   }
 
   handleMessage(data) {
@@ -216,7 +290,14 @@ export class Bridge {
         this.policy.update(message.body).catch((err) => this.log.error(`parapet: storing policy revision ${message.body.revision} failed: ${err.message}`));
         break;
       case "verdict":
+        if (message.body.decision === "step_up" && this.holdForStepUp(message)) {
+          break;
+        }
         this.settle(message.body.request_id, (request) => request.resolve(message));
+        break;
+      case "access.changed":
+        this.log.info(`parapet: access of ${message.body.user} changed to ${message.body.state}`);
+        this.onAccessChanged?.(message.body);
         break;
       case "error":
         this.log.warn(`parapet: the agent rejected message ${message.body.ref_id || "(no id)"}: ${message.body.code}: ${message.body.message}`);
@@ -229,12 +310,24 @@ export class Bridge {
     }
   }
 
+  // Passes a step_up verdict to its request's onStepUp and keeps the
+  // request pending. Returns false when the request has no such handler,
+  // so the verdict settles it like any other.
+  holdForStepUp(message) {
+    const request = this.pending.get(message.body.request_id);
+    if (!request?.onStepUp) {
+      return false;
+    }
+    request.onStepUp(message);
+    return true;
+  }
+
   settle(id, action) {
-    const request = this.pending.get(id);
+    const request = this.pending.get(id) ?? this.pending.get(this.aliases.get(id));
     if (!request) {
       return;
     }
-    this.pending.delete(id);
+    this.pending.delete(request.id);
     action(request);
   }
 

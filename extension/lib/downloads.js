@@ -10,6 +10,7 @@
 import { findApp, hostOfURL } from "./hosts.js";
 import { isAbsoluteURL } from "./goURL.js";
 import { MAX_URL_LENGTH, MAX_FILE_NAME_BYTES, utf8Length } from "./validate.js";
+import { requestWithStepUp, confirmedPrompt, stepUpTimeoutVerdict } from "./stepup.js";
 
 export const VERDICT_TIMEOUT_MS = 10_000;
 // How long a held download waits for onDeterminingFilename, which carries
@@ -20,11 +21,28 @@ export const NOTICE_MESSAGE_TYPE = "parapet.notice";
 export const AGENT_UNREACHABLE_MESSAGE =
   "Parapet's agent on this device cannot be reached, so downloads from this app are blocked. Try again once the agent is running, or contact your IT support.";
 
-// Decisions that let the download finish. The extension has no flow yet for
-// step_up (sign in again), so it blocks those.
+// Decisions that let the download finish. A step_up verdict is not final
+// (lib/stepup.js); a step_up that is still the answer after the wait blocks.
 // NOTE: warn and protect let the download finish. warn shows the admin's
 // message as a notice without a confirmation step, and protect adds nothing.
 const PROCEED = new Set(["allow", "monitor", "protect", "warn"]);
+
+/**
+ * Returns the notice message that content.js shows for a verdict: the
+ * admin's message, the reason, the event id, and the fix and link that
+ * tell the user how to make the action acceptable.
+ */
+export function noticeOf(verdict) {
+  return {
+    type: NOTICE_MESSAGE_TYPE,
+    decision: verdict.decision,
+    message: verdict.message ?? "",
+    reason: verdict.reason ?? "",
+    event_id: verdict.event_id ?? "",
+    fix: verdict.fix ?? "",
+    link: verdict.link ?? "",
+  };
+}
 
 /** Returns "proceed" or "block" for a verdict's decision. */
 export function effectOf(decision) {
@@ -119,10 +137,11 @@ export function fitURL(url) {
 }
 
 export class DownloadGuard {
-  constructor({ chrome, bridge, policy, log = console, timers = globalThis, verdictTimeoutMs = VERDICT_TIMEOUT_MS, filenameWaitMs = FILENAME_WAIT_MS }) {
+  constructor({ chrome, bridge, policy, stepUpLinks = null, log = console, timers = globalThis, verdictTimeoutMs = VERDICT_TIMEOUT_MS, filenameWaitMs = FILENAME_WAIT_MS }) {
     this.chrome = chrome;
     this.bridge = bridge;
     this.policy = policy;
+    this.stepUpLinks = stepUpLinks;
     this.log = log;
     this.timers = timers;
     this.verdictTimeoutMs = verdictTimeoutMs;
@@ -193,6 +212,8 @@ export class DownloadGuard {
       await this.release(hold);
       if (verdict.decision === "warn") {
         await this.showNotice(target.tabId, verdict);
+      } else if (hold.steppedUp) {
+        await this.showNotice(target.tabId, null, confirmedPrompt(hold.requestId));
       }
     } else {
       this.log.info(`parapet: download ${hold.id} from ${target.appHost}: blocked (${verdict.reason})`);
@@ -289,11 +310,22 @@ export class DownloadGuard {
     if (!this.bridge.connected) {
       return failModeVerdict(target.app, "not connected");
     }
+    const prompts = { show: (tabId, prompt) => {
+      hold.requestId = prompt.request_id;
+      this.log.info(`parapet: download ${hold.id} waits for step-up ${prompt.request_id}`);
+      return this.showNotice(tabId, null, prompt);
+    } };
     try {
-      const reply = await this.bridge.request("action.request", body, this.verdictTimeoutMs);
-      return reply.body;
+      const { verdict, steppedUp } = await requestWithStepUp({
+        bridge: this.bridge, links: this.stepUpLinks, prompts, body, timeoutMs: this.verdictTimeoutMs, tabId: body.tab_id,
+      });
+      hold.steppedUp = steppedUp;
+      return verdict;
     } catch (err) {
       this.log.warn(`parapet: no verdict for download ${hold.id}: ${err.message}`);
+      if (err.steppedUp) {
+        return stepUpTimeoutVerdict("download", err.message);
+      }
       return failModeVerdict(target.app, err.message);
     }
   }
@@ -358,18 +390,13 @@ export class DownloadGuard {
     timer?.unref?.();
   }
 
-  async showNotice(tabId, verdict) {
+  // Shows the notice of verdict, or prompt when given (lib/stepup.js).
+  async showNotice(tabId, verdict, prompt = null) {
     if (!Number.isInteger(tabId) || tabId < 0) {
       this.log.warn("parapet: no tab found for the download, so no notice is shown");
       return;
     }
-    const notice = {
-      type: NOTICE_MESSAGE_TYPE,
-      decision: verdict.decision,
-      message: verdict.message ?? "",
-      reason: verdict.reason ?? "",
-      event_id: verdict.event_id ?? "",
-    };
+    const notice = prompt ?? noticeOf(verdict);
     await this.attempt(`showing the notice in tab ${tabId}`, () => this.chrome.tabs.sendMessage(tabId, notice));
   }
 }

@@ -4,10 +4,10 @@
 
 import { parseJSON, JSONSyntaxError } from "./json.js";
 import { parseGoTime, isZeroTime, ZERO_TIME } from "./goTime.js";
-import { validateBody, validID, FieldError } from "./validate.js";
+import { validateBody, validID, FieldError, MAX_CHUNK_SIZE } from "./validate.js";
 
 export { matchHost } from "./hosts.js";
-export { validID, FieldError };
+export { validID, FieldError, MAX_CHUNK_SIZE };
 
 export const VERSION = 1;
 export const MAX_MESSAGE_SIZE = 64 << 10;
@@ -31,7 +31,22 @@ const sliceOf = (element) => ({ kind: "slice", element, zero: () => null });
 const pointerTo = (target) => ({ kind: "pointer", target, zero: () => null });
 const struct = (fields) => ({ kind: "struct", fields, zero: () => zeroStruct(fields) });
 
-const FILE_INFO = struct([["name", STRING], ["size", INT], ["mime_type", STRING, true], ["sha256", STRING, true]]);
+// BYTES is Go's []byte: base64 in JSON, a Uint8Array (or null for nil) here.
+const BYTES = { kind: "bytes", zero: () => null };
+
+const FILE_LABEL = struct([["id", STRING], ["tenant_id", STRING], ["name", STRING, true]]);
+const FILE_INFO = struct([
+  ["name", STRING],
+  ["size", INT],
+  ["mime_type", STRING, true],
+  ["sha256", STRING, true],
+  ["label", pointerTo(FILE_LABEL), true],
+  ["detectors", sliceOf(STRING), true],
+  ["inspection", STRING, true],
+]);
+const POSTURE_CHECK = struct([["state", STRING], ["detail", STRING, true], ["reason", STRING, true]]);
+const EXTENSION_CHECK_IN = struct([["recent", BOOL], ["last_seen", pointerTo(TIME), true]]);
+const PROTECTION = struct([["label", FILE_LABEL], ["encrypt", STRING], ["recipients", sliceOf(STRING), true]]);
 const ACTION_REQUEST = struct([
   ["activity", STRING],
   ["app_host", STRING],
@@ -39,6 +54,9 @@ const ACTION_REQUEST = struct([
   ["target_url", STRING, true],
   ["file", pointerTo(FILE_INFO), true],
   ["tab_id", INT],
+  ["session_token", STRING, true],
+  ["text", STRING, true],
+  ["source", STRING, true],
 ]);
 const APP = struct([["id", STRING], ["hosts", sliceOf(STRING)], ["sensitive", BOOL]]);
 
@@ -54,6 +72,9 @@ const BODIES = {
     ["reason", STRING],
     ["policy_ids", sliceOf(STRING)],
     ["event_id", STRING],
+    ["fix", STRING, true],
+    ["link", STRING, true],
+    ["protect", pointerTo(PROTECTION), true],
   ]),
   "posture.report": struct([
     ["os", STRING],
@@ -64,6 +85,13 @@ const BODIES = {
     ["host_id", STRING],
     ["agent_version", STRING],
     ["collected_at", TIME],
+    ["agent_uptime_seconds", INT, true],
+    ["credential_store", STRING, true],
+    ["disk_encryption", pointerTo(POSTURE_CHECK), true],
+    ["firewall", pointerTo(POSTURE_CHECK), true],
+    ["screen_lock", pointerTo(POSTURE_CHECK), true],
+    ["auto_updates", pointerTo(POSTURE_CHECK), true],
+    ["extension", pointerTo(EXTENSION_CHECK_IN), true],
   ]),
   "policy.update": struct([["revision", INT], ["apps", sliceOf(APP)]]),
   "activity.report": struct([
@@ -74,6 +102,15 @@ const BODIES = {
     ["decided_at", TIME],
   ]),
   ack: struct([["ref_id", STRING]]),
+  "upload.chunk": struct([["request_id", STRING], ["offset", INT], ["data", BYTES], ["last", BOOL]]),
+  "activity.update": struct([
+    ["event_id", STRING],
+    ["label", pointerTo(FILE_LABEL), true],
+    ["encrypted", STRING],
+    ["sha256", STRING],
+    ["file_name", STRING],
+  ]),
+  "access.changed": struct([["user", STRING], ["state", STRING], ["message", STRING], ["until", pointerTo(TIME), true]]),
   error: struct([["code", STRING], ["message", STRING], ["ref_id", STRING, true]]),
 };
 
@@ -228,23 +265,15 @@ function zeroStruct(fields) {
   return value;
 }
 
-// Go matches JSON keys to struct fields case-insensitively, using Unicode
-// simple folding. Only U+017F (ſ) and U+212A (Kelvin sign) fold to ASCII
-// letters, so this is exact for the ASCII field names of the protocol.
-function foldKey(key) {
-  return key.toLowerCase().replace(/\u017f/g, "s").replace(/\u212a/g, "k");
-}
-
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 // Decodes a parsed JSON node into a value of the schema the way Go's
 // encoding/json with DisallowUnknownFields does. current is the field's value
-// so far: Go leaves it alone for null and decodes a repeated key into it
-// again, merging objects.
+// so far: Go leaves it alone for null.
 function decodeValue(schema, node, current) {
   if (node.kind === "null" && schema.kind !== "raw") {
-    return schema.kind === "slice" || schema.kind === "pointer" ? null : current;
+    return schema.kind === "slice" || schema.kind === "pointer" || schema.kind === "bytes" ? null : current;
   }
   switch (schema.kind) {
     case "raw":
@@ -257,6 +286,8 @@ function decodeValue(schema, node, current) {
       return decodeInt(expect(node, "number").raw);
     case "time":
       return decodeTime(node);
+    case "bytes":
+      return decodeBytes(node);
     case "pointer":
       return decodeValue(schema.target, node, current ?? schema.target.zero());
     case "slice": {
@@ -269,13 +300,21 @@ function decodeValue(schema, node, current) {
   throw new Error(`unknown schema kind ${schema.kind}`);
 }
 
+// protocol.strictUnmarshal accepts a key only when it equals a field name
+// exactly, so unlike plain encoding/json it rejects a key in another case
+// and a key that appears twice.
 function decodeStruct(schema, node, current) {
   const value = { ...current };
+  const seen = new Set();
   for (const { key, value: child } of node.pairs) {
-    const field = schema.fields.find(([name]) => name === key) ?? schema.fields.find(([name]) => foldKey(name) === foldKey(key));
+    const field = schema.fields.find(([name]) => name === key);
     if (!field) {
-      throw new TypeMismatch(`json: unknown field ${JSON.stringify(key)}`);
+      throw new TypeMismatch(`unknown field ${JSON.stringify(truncate(key, 64))}`);
     }
+    if (seen.has(key)) {
+      throw new TypeMismatch(`duplicate field ${JSON.stringify(truncate(key, 64))}`);
+    }
+    seen.add(key);
     const [name, fieldSchema] = field;
     value[name] = decodeValue(fieldSchema, child, value[name]);
   }
@@ -300,6 +339,26 @@ function decodeInt(raw) {
   // NOTE: integers beyond 2^53 lose precision here. Only file sizes could be
   // that large, and the extension does not read them back.
   return Number(n);
+}
+
+// Go's encoding/json decodes a []byte from a base64 string (StdEncoding,
+// which skips \r and \n) or, like any other slice, from an array of
+// numbers that each fit in a uint8.
+function decodeBytes(node) {
+  if (node.kind === "array") {
+    return Uint8Array.from(node.items, (item) => {
+      const raw = expect(item, "number").raw;
+      if (!/^(0|[1-9][0-9]*)$/.test(raw) || Number(raw) > 255) {
+        throw new TypeMismatch(`json: cannot unmarshal number ${raw} into a uint8 field`);
+      }
+      return Number(raw);
+    });
+  }
+  const bytes = base64ToBytes(expect(node, "string").value.replace(/[\r\n]/g, ""));
+  if (bytes === null) {
+    throw new TypeMismatch("illegal base64 data");
+  }
+  return bytes;
 }
 
 // time.Time.UnmarshalJSON parses the raw token text between the quotes,
@@ -328,6 +387,8 @@ function normalizeValue(schema, value, path) {
       return checkType(value, Number.isSafeInteger(value), path, "an integer");
     case "time":
       return checkType(value, typeof value === "string" && parseGoTime(value) !== null, path, "an RFC 3339 time");
+    case "bytes":
+      return checkType(value, value === null || value instanceof Uint8Array, path, "a Uint8Array or null");
     case "pointer":
       return value === null ? null : normalizeValue(schema.target, value, path);
     case "slice":
@@ -361,6 +422,9 @@ function checkType(value, ok, path, what) {
 }
 
 function marshal(schema, value) {
+  if (schema.kind === "bytes") {
+    return value === null ? null : bytesToBase64(value);
+  }
   if (schema.kind === "pointer") {
     return value === null ? null : marshal(schema.target, value);
   }
@@ -383,5 +447,33 @@ function marshal(schema, value) {
 
 // Go's omitempty leaves out "", 0, false, nil pointers and empty slices.
 function isEmpty(value) {
-  return value === "" || value === 0 || value === false || value === null || (Array.isArray(value) && value.length === 0);
+  return value === "" || value === 0 || value === false || value === null ||
+    (Array.isArray(value) && value.length === 0) || (value instanceof Uint8Array && value.length === 0);
+}
+
+// Padded standard base64, the only form Go's base64.StdEncoding accepts.
+// It does not require the unused bits of the last character to be zero.
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** Returns the bytes of padded standard base64 text, or null if it is not that. */
+export function base64ToBytes(text) {
+  if (!BASE64.test(text)) {
+    return null;
+  }
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) {
+    bytes[i] = binary.charCodeAt(i);
+  }
+  return bytes;
+}
+
+/** Returns bytes as padded standard base64, as Go's encoding/json writes a []byte. */
+export function bytesToBase64(bytes) {
+  let binary = "";
+  // Chunks keep the argument list of String.fromCharCode short.
+  for (let i = 0; i < bytes.length; i += 0x2000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x2000));
+  }
+  return btoa(binary);
 }

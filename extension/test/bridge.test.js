@@ -212,3 +212,27 @@ test("connect does nothing while a socket exists", async () => {
   await bridge.connect();
   assert.equal(FakeSocket.instances.length, 1);
 });
+
+test("openRequest starts no timer until startTimer", async () => {
+  const { bridge, timers, socket } = await connected();
+  const pending = bridge.openRequest("ping", {});
+  assert.equal(socket.sent.at(-1).id, pending.id);
+  assert.ok(![...timers.timers.values()].some((t) => t.ms === 30_000));
+  pending.startTimer(30_000);
+  timers.fire(30_000);
+  await assert.rejects(pending.reply, /within 30 s/);
+  assert.equal(bridge.pending.size, 0);
+});
+
+test("error for a follow-up message rejects its request", async () => {
+  const { bridge, socket } = await connected();
+  const pending = bridge.openRequest("ping", {});
+  assert.equal(pending.send("upload.chunk", { request_id: pending.id, offset: 0, data: new Uint8Array([1]), last: true }), true);
+  const chunk = socket.sent.at(-1);
+  assert.equal(chunk.type, "upload.chunk");
+  assert.equal(chunk.body.data, "AQ==");
+  socket.receive("error", { code: "unknown_type", message: "message type \"upload.chunk\" is not known", ref_id: chunk.id });
+  await assert.rejects(pending.reply, /unknown_type/);
+  assert.equal(bridge.aliases.size, 0);
+  assert.equal(pending.send("ping", {}), false, "no follow-up after the request settled");
+});

@@ -125,7 +125,7 @@ test("blocked download is cancelled, erased and noticed", async () => {
   assert.equal(suggested, 0, "a blocked download never gets its filename");
   const [, tabId, notice] = chrome.calls.find(([name]) => name === "tabs.sendMessage");
   assert.equal(tabId, 7);
-  assert.deepEqual(notice, { type: "parapet.notice", decision: "block", message: "Not here.", reason: "policy said block", event_id: "act-9" });
+  assert.deepEqual(notice, { type: "parapet.notice", decision: "block", message: "Not here.", reason: "policy said block", event_id: "act-9", fix: "", link: "" });
 });
 
 test("blocked download that completed has its file removed", async () => {

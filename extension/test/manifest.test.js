@@ -26,17 +26,24 @@ test("manifest is MV3 with a module worker", () => {
 });
 
 test("manifest permissions", () => {
-  assert.deepEqual([...manifest.permissions].sort(), ["alarms", "downloads", "storage", "tabs"]);
+  // clipboardWrite lets actions.js redo an allowed copy or cut after the
+  // asynchronous check, when the user's gesture may have expired.
+  assert.deepEqual([...manifest.permissions].sort(), ["alarms", "clipboardWrite", "downloads", "storage", "tabs"]);
   assert.deepEqual(manifest.host_permissions, ["<all_urls>"]);
 });
 
-test("content script runs at document_start in the top frame", () => {
-  const [script] = manifest.content_scripts;
-  assert.equal(manifest.content_scripts.length, 1);
-  assert.deepEqual(script.js, ["content.js"]);
-  assert.equal(script.run_at, "document_start");
-  assert.equal(script.all_frames, false);
-  assert.deepEqual(script.matches, ["<all_urls>"]);
+test("content scripts run at document_start in the top frame", () => {
+  const [isolated, main] = manifest.content_scripts;
+  assert.equal(manifest.content_scripts.length, 2);
+  for (const script of [isolated, main]) {
+    assert.equal(script.run_at, "document_start");
+    assert.equal(script.all_frames, false);
+    assert.deepEqual(script.matches, ["<all_urls>"]);
+  }
+  assert.deepEqual(isolated.js, ["content.js", "actions.js"]);
+  assert.equal(isolated.world, undefined, "content.js needs the isolated world for chrome.runtime");
+  assert.deepEqual(main.js, ["page_hook.js", "print_hook.js"]);
+  assert.equal(main.world, "MAIN");
 });
 
 test("managed schema defines bridgePort", () => {
@@ -45,15 +52,22 @@ test("managed schema defines bridgePort", () => {
   assert.equal(schema.properties.bridgePort.default, 47801);
 });
 
+test("managed schema defines maxInspectBytes", () => {
+  const schema = JSON.parse(readFileSync(new URL(manifest.storage.managed_schema, root), "utf8"));
+  assert.equal(schema.properties.maxInspectBytes.type, "integer");
+  assert.equal(schema.properties.maxInspectBytes.default, 50 << 20);
+});
+
 test("every file the manifest names exists", () => {
-  const files = [manifest.background.service_worker, manifest.action.default_popup, manifest.storage.managed_schema, ...manifest.content_scripts[0].js];
+  const files = [manifest.background.service_worker, manifest.action.default_popup, manifest.storage.managed_schema, ...manifest.content_scripts.flatMap((script) => script.js)];
   for (const file of files) {
     assert.ok(existsSync(new URL(file, root)), `${file} is missing`);
   }
 });
 
 test("sources point only at loopback hosts", () => {
-  const files = ["background.js", "content.js", "popup.js", "popup.html", "lib/bridge.js", "lib/downloads.js", "lib/protocol.js"];
+  const files = ["background.js", "content.js", "popup.js", "popup.html", "lib/bridge.js", "lib/downloads.js", "lib/protocol.js", "lib/uploads.js", "page_hook.js",
+    "actions.js", "print_hook.js", "lib/signin.js", "lib/stepup.js", "lib/page_actions.js", "lib/access.js"];
   for (const file of files) {
     const text = readFileSync(new URL(file, root), "utf8");
     for (const [url] of text.matchAll(/\b(?:wss?|https?):\/\/[^\s"'`)]+/g)) {

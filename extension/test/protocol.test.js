@@ -132,27 +132,29 @@ for (const [name, text, code] of cases) {
   });
 }
 
-test("decode matches keys case-insensitively like Go", () => {
-  const message = decode('{"V":1,"TYPE":"ping","Id":"e-1","tS":"2026-12-03T10:00:00Z","Body":{}}');
-  assert.equal(message.id, "e-1");
+test("decode rejects envelope keys in another case", () => {
+  const err = decodeError('{"V":1,"TYPE":"ping","Id":"e-1","tS":"2026-12-03T10:00:00Z","Body":{}}');
+  assert.equal(err.code, CODE_MALFORMED);
+  assert.match(err.message, /unknown field "V"/);
 });
 
-test("decode folds the Kelvin sign like Go", () => {
+test("decode rejects a Kelvin sign for k", () => {
   const text = '{"v":1,"type":"ack","id":"e-1","ts":"2026-12-03T10:00:00Z","body":{"ref_id":"a","\u212a":1}}';
   assert.equal(decodeError(text).code, CODE_MALFORMED);
 });
 
-test("decode lets the last duplicate key win", () => {
-  const message = decode('{"v":1,"type":"ack","id":"e-1","id":"e-2","ts":"2026-12-03T10:00:00Z","body":{"ref_id":"a"}}');
-  assert.equal(message.id, "e-2");
+test("decode rejects a duplicate envelope key", () => {
+  const err = decodeError('{"v":1,"type":"ack","id":"e-1","id":"e-2","ts":"2026-12-03T10:00:00Z","body":{"ref_id":"a"}}');
+  assert.equal(err.code, CODE_MALFORMED);
+  assert.match(err.message, /duplicate field "id"/);
 });
 
-test("decode merges duplicate object keys like Go", () => {
+test("decode rejects a duplicate nested key", () => {
   const text = '{"v":1,"type":"action.request","id":"e-1","ts":"2026-12-03T10:00:00Z","body":{"activity":"download",' +
     '"app_host":"a.test","page_url":"http://a.test/","file":{"name":"x.txt"},"file":{"size":4},"tab_id":1}}';
-  const { body } = decode(text);
-  assert.equal(body.file.name, "x.txt");
-  assert.equal(body.file.size, 4);
+  const err = decodeError(text);
+  assert.equal(err.code, CODE_MALFORMED);
+  assert.equal(err.refId, "e-1");
 });
 
 test("decode accepts a missing body for ping", () => {
@@ -254,4 +256,95 @@ test("newID is 32 hex digits and valid", () => {
   assert.match(id, /^[0-9a-f]{32}$/);
   assert.ok(validID(id));
   assert.notEqual(newID(), id);
+});
+
+const CHUNK = (body) => `{"v":1,"type":"upload.chunk","id":"e-2","ts":"2026-12-03T10:00:00Z","body":${JSON.stringify(body)}}`;
+
+test("upload.chunk data decodes to bytes", () => {
+  const { body } = decode(CHUNK({ request_id: "e-1", offset: 3, data: "AAEC/w==", last: false }));
+  assert.deepEqual(body.data, new Uint8Array([0, 1, 2, 255]));
+  assert.equal(body.offset, 3);
+});
+
+test("upload.chunk base64 skips line breaks like Go", () => {
+  const { body } = decode(CHUNK({ request_id: "e-1", offset: 0, data: "AA\r\nEC", last: true }));
+  assert.deepEqual(body.data, new Uint8Array([0, 1, 2]));
+});
+
+test("upload.chunk data may be an array of bytes", () => {
+  const { body } = decode(CHUNK({ request_id: "e-1", offset: 0, data: [1, 2, 3], last: true }));
+  assert.deepEqual(body.data, new Uint8Array([1, 2, 3]));
+});
+
+const chunkErrors = [
+  ["unpadded base64", { request_id: "e-1", offset: 0, data: "AAE", last: true }, CODE_MALFORMED],
+  ["URL-safe base64", { request_id: "e-1", offset: 0, data: "-_8=", last: true }, CODE_MALFORMED],
+  ["byte over 255", { request_id: "e-1", offset: 0, data: [256], last: true }, CODE_MALFORMED],
+  ["data as number", { request_id: "e-1", offset: 0, data: 5, last: true }, CODE_MALFORMED],
+  ["empty data not last", { request_id: "e-1", offset: 0, data: "", last: false }, CODE_INVALID_FIELD],
+  ["null data not last", { request_id: "e-1", offset: 0, data: null, last: false }, CODE_INVALID_FIELD],
+  ["data over 32 KiB", { request_id: "e-1", offset: 0, data: Buffer.alloc(32769).toString("base64"), last: false }, CODE_INVALID_FIELD],
+  ["bad request id", { request_id: "", offset: 0, data: "AA==", last: true }, CODE_INVALID_FIELD],
+];
+for (const [name, body, code] of chunkErrors) {
+  test(`upload.chunk with ${name} gives ${code}`, () => {
+    assert.equal(decodeError(CHUNK(body)).code, code);
+  });
+}
+
+test("upload.chunk of 32 KiB fits in one message", () => {
+  const data = new Uint8Array(32 << 10).fill(7);
+  const text = encode("upload.chunk", { request_id: "e-1", offset: 0, data, last: true });
+  assert.ok(text.length < MAX_MESSAGE_SIZE);
+  assert.deepEqual(decode(text).body.data, data);
+});
+
+test("encode rejects upload.chunk data as a string", () => {
+  assert.throws(() => encode("upload.chunk", { request_id: "e-1", data: "AA==", last: true }), FieldError);
+});
+
+const LABEL = { id: "2096f6a2-d2f7-48be-b329-b73aaa526e5d", tenant_id: "cb46c030-1825-4e81-a295-151c039dbf02" };
+const protectVerdict = (protect) => ({ request_id: "e-1", decision: "protect", reason: "r", policy_ids: [], event_id: "", protect });
+const newFieldCases = [
+  ["protect with encrypt none and recipients", protectVerdict({ label: LABEL, encrypt: "none", recipients: ["age1x"] }), "body.protect.recipients"],
+  ["protect with encrypt user and no recipients", protectVerdict({ label: LABEL, encrypt: "user" }), "body.protect.recipients"],
+  ["protect with a non-age recipient", protectVerdict({ label: LABEL, encrypt: "org", recipients: ["ssh-ed25519 AAAA"] }), "body.protect.recipients"],
+  ["protect with unknown encrypt", protectVerdict({ label: LABEL, encrypt: "all", recipients: ["age1x"] }), "body.protect.encrypt"],
+  ["protect with an uppercase tenant", protectVerdict({ label: { ...LABEL, tenant_id: LABEL.tenant_id.toUpperCase() }, encrypt: "none" }), "body.protect.label.tenant_id"],
+  ["protect on a block", { ...protectVerdict({ label: LABEL, encrypt: "none" }), decision: "block" }, "body.protect"],
+  ["relative link", { request_id: "e-1", decision: "block", reason: "r", policy_ids: [], event_id: "", link: "/help" }, "body.link"],
+  ["long fix", { request_id: "e-1", decision: "block", reason: "r", policy_ids: [], event_id: "", fix: "f".repeat(2049) }, "body.fix"],
+];
+for (const [name, body, field] of newFieldCases) {
+  test(`verdict with ${name} is invalid_field on ${field}`, () => {
+    const err = decodeError(VERDICT(body));
+    assert.equal(err.code, CODE_INVALID_FIELD);
+    assert.ok(err.message.includes(field), err.message);
+  });
+}
+
+const UPLOAD = (file) => `{"v":1,"type":"action.request","id":"e-1","ts":"2026-12-03T10:00:00Z","body":${JSON.stringify({
+  activity: "upload", app_host: "a.test", page_url: "http://a.test/", file: { name: "a.csv", size: 1, ...file }, tab_id: 1,
+})}}`;
+const fileCases = [
+  ["unknown inspection", { inspection: "partial" }, "body.file.inspection"],
+  ["detector id with a space", { detectors: ["payment card"] }, "body.file.detectors"],
+  ["65 detectors", { detectors: Array.from({ length: 65 }, (_, i) => `d${i}`) }, "body.file.detectors"],
+  ["label without tenant", { label: { id: LABEL.id } }, "body.file.label.tenant_id"],
+];
+for (const [name, file, field] of fileCases) {
+  test(`action.request with ${name} is invalid_field on ${field}`, () => {
+    const err = decodeError(UPLOAD(file));
+    assert.equal(err.code, CODE_INVALID_FIELD);
+    assert.ok(err.message.includes(field), err.message);
+  });
+}
+
+test("activity.update with a folder in file_name is invalid", () => {
+  const text = `{"v":1,"type":"activity.update","id":"a-1","ts":"2026-12-03T10:00:00Z","body":${JSON.stringify({
+    event_id: "act-1", encrypted: "none", sha256: "0".repeat(64), file_name: "a/b.docx",
+  })}}`;
+  const err = decodeError(text);
+  assert.equal(err.code, CODE_INVALID_FIELD);
+  assert.match(err.message, /body\.file_name/);
 });

@@ -114,7 +114,7 @@ func TestDownloadAllowedLandsIntact(t *testing.T) {
 }
 
 func TestServerDownSensitiveAppFailsClosed(t *testing.T) {
-	env := startEnv(t, "policies.yaml")
+	env := startEnv(t, "network-policies.yaml")
 	ctx := context.Background()
 	b := env.Browser
 

@@ -20,6 +20,12 @@ type Agent struct {
 	Dir        string
 	BridgePort int
 	User       string
+	// UplinkSourceIP, when set, becomes the agent's uplink_source_ip: the
+	// local address its link to the server comes from, such as 127.0.0.2
+	// to make the server see a new source IP.
+	UplinkSourceIP string
+	// DownloadDirs are the folders the agent's download watcher watches.
+	DownloadDirs []string
 
 	proc *process
 }
@@ -51,6 +57,12 @@ func (a *Agent) writeConfig(srv *Server) error {
 		"reconnect_min: 200ms",
 		"reconnect_max: 1s",
 	}, "\n") + "\n"
+	if a.UplinkSourceIP != "" {
+		config += "uplink_source_ip: " + a.UplinkSourceIP + "\n"
+	}
+	if len(a.DownloadDirs) > 0 {
+		config += "download_dirs: [" + strings.Join(a.DownloadDirs, ", ") + "]\n"
+	}
 	return os.WriteFile(a.ConfigPath(), []byte(config), 0o600)
 }
 

@@ -42,6 +42,10 @@ type Options struct {
 	// APIPolicies runs the server with policies managed through its API
 	// and applies Policies with PUT /api/v1/policy.
 	APIPolicies bool
+	// ServerArgs and ServerEnv are added to parapet-server's command line
+	// and environment.
+	ServerArgs []string
+	ServerEnv  []string
 }
 
 // Env is a running Parapet installation: server, agent, sample app and,
@@ -81,6 +85,8 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		e.Server.Addr = opts.ServerAddr
 	}
 	e.Server.APIPolicies = opts.APIPolicies
+	e.Server.ExtraArgs = opts.ServerArgs
+	e.Server.ExtraEnv = opts.ServerEnv
 	if err := e.Server.Start(ctx); err != nil {
 		e.Close()
 		return nil, err
@@ -97,6 +103,16 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	}
 	if opts.BridgePort != 0 {
 		e.Agent.BridgePort = opts.BridgePort
+	}
+	// The agent watches the folder the test browser downloads into, which
+	// must exist before the watcher starts.
+	downloads := filepath.Join(opts.Dir, "Downloads")
+	if err := os.MkdirAll(downloads, 0o700); err != nil {
+		e.Close()
+		return nil, err
+	}
+	if !opts.NoBrowser {
+		e.Agent.DownloadDirs = []string{downloads}
 	}
 	if err := e.Agent.Start(ctx, e.Server); err != nil {
 		e.Close()

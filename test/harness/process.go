@@ -145,14 +145,14 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// BuildBinaries builds parapet-server and parapet-agent into dir.
+// BuildBinaries builds parapet-server, parapet and parapet-agent into dir.
 func BuildBinaries(ctx context.Context, dir string) error {
 	root, err := RepoRoot()
 	if err != nil {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", dir+string(os.PathSeparator),
-		"./server/cmd/parapet-server", "./agent/cmd/parapet-agent")
+		"./server/cmd/parapet-server", "./server/cmd/parapet", "./agent/cmd/parapet-agent")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("building binaries: %w\n%s", err, out)

@@ -28,6 +28,10 @@ type Server struct {
 	// in its database and change through PUT /api/v1/policy; Policies is
 	// then applied through the API after the first start.
 	APIPolicies bool
+	// ExtraArgs and ExtraEnv are added to the command line and the
+	// environment, such as the OIDC flags of identity.go.
+	ExtraArgs []string
+	ExtraEnv  []string
 
 	proc   *process
 	client *http.Client
@@ -64,7 +68,9 @@ func (s *Server) Start(ctx context.Context) error {
 	if s.APIPolicies {
 		args = []string{"--listen", s.Addr, "--data-dir", s.DataDir, "--api-policies"}
 	}
+	args = append(args, s.ExtraArgs...)
 	env := []string{"PARAPET_ADMIN_TOKEN=" + s.AdminToken, "PARAPET_ENROLL_TOKEN=" + s.EnrollToken}
+	env = append(env, s.ExtraEnv...)
 	logPath := filepath.Join(filepath.Dir(s.DataDir), "server.log")
 	proc, err := startProcess("parapet-server", s.Bin, args, env, logPath)
 	if err != nil {

@@ -1,7 +1,8 @@
 // Package sampleapp is a small "file store" web app that the end-to-end
 // tests and the demo protect with Parapet. It serves real files for
 // download and accepts uploads, and it records every upload it receives so
-// a test can check what reached the app.
+// a test can check what reached the app. Its notes box is a plain textarea
+// for copy and paste.
 package sampleapp
 
 import (
@@ -105,6 +106,8 @@ h1 { font-size: 1.4rem; } li { margin: .4rem 0; } a { color: #1a56c4; }
 </form>
 <div class="drop" id="drop">Drop a file here to upload it</div>
 <p id="upload-status"></p>
+<h2>Notes</h2>
+<textarea id="notes" rows="4" cols="60" aria-label="Notes"></textarea>
 <script>
 async function send(file) {
   const body = new FormData();
