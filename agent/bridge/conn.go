@@ -25,6 +25,16 @@ const (
 // must not send, such as a verdict.
 const codeUnexpectedType = "unexpected_type"
 
+// rateLimited answers an action request over the connection's rate with
+// a block, which the extension shows like any other, so a flood of fake
+// activities neither reaches the server nor passes unchecked.
+func (c *conn) rateLimited(id string) {
+	c.srv.cfg.Log.Warn("extension action rate exceeded", "origin", c.origin, "request_id", id)
+	c.send("", &protocol.Verdict{RequestID: id, Decision: protocol.DecisionBlock, PolicyIDs: []string{},
+		Message: "Too many actions in a short time. Wait a moment and try again.",
+		Reason:  "The agent received more action requests from this browser than it accepts per second."})
+}
+
 type conn struct {
 	srv    *Server
 	ws     *websocket.Conn
@@ -36,11 +46,14 @@ type conn struct {
 	closed bool
 
 	uploads uploadTable
+	// actions limits the action requests this connection may send.
+	actions *bucket
 }
 
 func (s *Server) serveConn(ws *websocket.Conn, origin string) {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &conn{srv: s, ws: ws, origin: origin, ctx: ctx, cancel: cancel}
+	c := &conn{srv: s, ws: ws, origin: origin, ctx: ctx, cancel: cancel,
+		actions: newBucket(actionRate, actionBurst, time.Now())}
 	s.add(c)
 	s.cfg.Log.Info("extension connected", "origin", origin)
 	defer func() {
@@ -54,7 +67,10 @@ func (s *Server) serveConn(ws *websocket.Conn, origin string) {
 
 func (c *conn) readLoop() {
 	c.ws.SetReadLimit(protocol.MaxMessageSize)
-	c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
+	// Until a hello arrives, other messages do not extend the deadline, so
+	// a connection that never says hello is closed after helloTimeout.
+	c.ws.SetReadDeadline(time.Now().Add(helloTimeout))
+	greeted := false
 	c.ws.SetPongHandler(func(string) error {
 		c.srv.touch()
 		return c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
@@ -78,7 +94,9 @@ func (c *conn) readLoop() {
 			return
 		}
 		c.srv.touch()
-		c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
+		if greeted {
+			c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
+		}
 		if kind != websocket.TextMessage {
 			c.reject(&protocol.DecodeError{Code: protocol.CodeMalformed, Err: errors.New("binary frames are not accepted")})
 			continue
@@ -88,8 +106,16 @@ func (c *conn) readLoop() {
 			c.reject(err)
 			continue
 		}
+		if _, ok := msg.Payload.(*protocol.Hello); ok && !greeted {
+			greeted = true
+			c.ws.SetReadDeadline(time.Now().Add(3 * pingInterval))
+		}
 		switch body := msg.Payload.(type) {
 		case *protocol.ActionRequest:
+			if !c.actions.take(time.Now()) {
+				c.rateLimited(msg.ID)
+				continue
+			}
 			prepare(body)
 			c.srv.cfg.Uploads.InspectPaste(body)
 			if !c.beginUpload(msg.ID, body) {

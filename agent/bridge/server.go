@@ -60,6 +60,9 @@ type Server struct {
 	mu    sync.Mutex
 	conns map[*conn]struct{}
 
+	// rejectLog limits the log lines of rejected upgrades.
+	rejectLog *logLimiter
+
 	// lastMessage is the Unix time in nanoseconds of the last frame read
 	// from any extension, or 0.
 	lastMessage atomic.Int64
@@ -82,7 +85,8 @@ func New(cfg Config) *Server {
 	for _, id := range cfg.AllowedIDs {
 		allowed[id] = true
 	}
-	return &Server{cfg: cfg, allowed: allowed, slots: make(chan struct{}, MaxConns), conns: map[*conn]struct{}{}}
+	return &Server{cfg: cfg, allowed: allowed, slots: make(chan struct{}, MaxConns), conns: map[*conn]struct{}{},
+		rejectLog: &logLimiter{interval: time.Second}}
 }
 
 // Serve accepts extension connections on ln until ctx is cancelled, then
@@ -123,8 +127,10 @@ func (s *Server) handler(hosts map[string]bool) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if reason := checkHandshake(r, hosts, s.allowed); reason != "" {
-			s.cfg.Log.Warn("bridge upgrade rejected", "reason", reason, "host", r.Host,
-				"origin", r.Header.Get("Origin"), "remote_addr", r.RemoteAddr)
+			if ok, held := s.rejectLog.allow(time.Now()); ok {
+				s.cfg.Log.Warn("bridge upgrade rejected", "reason", reason, "host", r.Host,
+					"origin", r.Header.Get("Origin"), "remote_addr", r.RemoteAddr, "suppressed", held)
+			}
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}

@@ -66,6 +66,8 @@ func TestFilesEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ext.Close()
+	sendMsg(t, ext, "ext-hello", &protocol.Hello{Peer: "extension", Software: "ext"})
+	recv(t, ext, protocol.TypeHello)
 
 	// Upload: the server sees the agent's findings.
 	csv := []byte("name,card\nalice,4242424242424242\n")
