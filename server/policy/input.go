@@ -90,7 +90,7 @@ func newFacts(in *Input, app int) facts {
 	}
 	if file := in.Request.File; file != nil {
 		f.file = file
-		f.fileName = strings.ToLower(file.Name)
+		f.fileName = matchName(file.Name)
 		if dot := strings.LastIndexByte(f.fileName, '.'); dot >= 0 {
 			f.ext = f.fileName[dot+1:]
 		}
