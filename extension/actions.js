@@ -12,10 +12,10 @@
 //     document.execCommand("copy" | "cut") runs again, which the
 //     clipboardWrite permission allows without a fresh user gesture; the
 //     page's own listeners see that second event.
-//   - paste: the page gets a synthetic paste event with the same text;
-//     unless a page listener cancels it, the text is inserted into the
-//     saved target with document.execCommand("insertText"), which fires
-//     the usual beforeinput and input events.
+//   - paste: the page gets a synthetic paste event with the same text.
+//     Unless a page listener cancels it, document.execCommand("insertText")
+//     inserts the text into the saved target and fires the usual
+//     beforeinput and input events.
 // NOTE: a selection or focus that the page changed during the check is
 // restored from the saved copy, so the redone action uses what the user
 // selected. Pastes that carry files are left to content.js.
@@ -110,7 +110,7 @@
     warn: "Warning from your organization",
     step_up: "Confirm it's you",
     confirmed: "Confirmed — continuing",
-    access: "Your access changed",
+    access: "Message from your organization",
   };
 
   function element(tag, className, text) {
@@ -171,7 +171,7 @@
     shown.box.append(element("div", "message", "The action waits until you confirm it's you."));
     shown.box.append(button("Confirm it's you", "primary open-step-up", () => {
       chrome.runtime.sendMessage({ type: OPEN_STEP_UP_MESSAGE_TYPE, request_id: prompt.request_id }).catch(() => {
-        // The worker restarted and lost the hold; the final verdict tells.
+        // The worker restarted and lost the link. The final verdict still decides the action.
       });
     }));
   }
@@ -249,14 +249,14 @@
   // ---- Scope ----
 
   // Whether this page is in a protected app: null until the worker
-  // answers. Actions that arrive while it is null are held and decided.
+  // replies. Actions that arrive while it is null are held and decided.
   let protectedPage = null;
   function refreshScope() {
     chrome.runtime.sendMessage({ type: SCOPE_MESSAGE_TYPE }).then((reply) => {
       protectedPage = reply?.protected === true;
       updatePrintGuard();
     }, () => {
-      // The worker is restarting; the next action asks again.
+      // The worker is restarting, so the next action requests the scope again.
     });
   }
   refreshScope();
@@ -365,7 +365,7 @@
       return;
     }
     if (event.type === "paste" && (event.clipboardData?.files.length ?? 0) > 0) {
-      return; // content.js holds pastes of files
+      return; // content.js checks pastes of files
     }
     if (protectedPage === false) {
       refreshScope();

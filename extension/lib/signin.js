@@ -3,7 +3,7 @@
 //
 //   1. begin() stores a random state and opens SERVER/signin?ext=ID&state=S.
 //   2. The server redirects the tab to SERVER/signin/done#token=…&state=S&….
-//   3. onTabUpdated sees that URL, checks origin, path and state, stores
+//   3. onTabUpdated reads that URL, checks origin, path and state, stores
 //      the token and closes the tab.
 //
 // The token and the pending state live in chrome.storage.session, which

@@ -1,6 +1,6 @@
 // Step-up: a verdict with decision step_up is not final. The action stays
-// held, the tab shows a "Confirm it's you" prompt whose button opens the
-// verdict's link (the server's step-up page) in a new tab, and the server
+// held, and the tab shows a "Confirm it's you" prompt whose button opens
+// the verdict's link (the server's step-up page) in a new tab. The server
 // sends a second verdict for the same request_id once the user passed,
 // failed or let the step-up expire.
 //
@@ -15,7 +15,7 @@
 
 export const PROMPT_MESSAGE_TYPE = "parapet.prompt";
 export const OPEN_STEP_UP_MESSAGE_TYPE = "parapet.stepup.open";
-// The server holds a step-up for 2 minutes by default (stepup.Registry
+// The server keeps a step-up pending for 2 minutes by default (stepup.Registry
 // Timeout). The extension waits a little longer for the final verdict, so
 // the server's decision, not this timer, normally ends the hold.
 export const STEP_UP_TIMEOUT_MS = 130_000;

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 
 import { SignIn, parseDoneURL, serverOrigin, newState, readServerOrigin, SIGNIN_KEY, SIGNIN_STATE_KEY, STATE_LIFETIME_MS } from "../lib/signin.js";
 import { fakeChrome, quietLog } from "./fake_chrome.js";
@@ -164,4 +165,9 @@ test("parseDoneURL reads the form-encoded fragment", () => {
   const url = doneURL({ state: "s".repeat(20), email: "a+b@corp.test" });
   assert.deepEqual(parseDoneURL(url, ORIGIN), { token: TOKEN, state: "s".repeat(20), email: "a+b@corp.test", expires_at: "2099-01-01T00:00:00Z" });
   assert.equal(parseDoneURL(url, null), null);
+});
+
+test("managed schema defines serverUrl", () => {
+  const schema = JSON.parse(readFileSync(new URL("../managed_schema.json", import.meta.url), "utf8"));
+  assert.equal(schema.properties.serverUrl.type, "string");
 });

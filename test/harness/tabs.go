@@ -84,10 +84,37 @@ func (b *Browser) ClickNoticeButton(ctx context.Context, text string) error {
 	quad := box.Model.Border
 	x := (quad[0] + quad[2] + quad[4] + quad[6]) / 4
 	y := (quad[1] + quad[3] + quad[5] + quad[7]) / 4
+	if err := b.clickAt(x, y); err != nil {
+		return fmt.Errorf("clicking the %q button: %w", text, err)
+	}
+	return nil
+}
+
+// MouseClick clicks the center of the element that the CSS selector
+// finds with mouse events, without chromedp's node queries. Those never
+// return in a page after DOM.getDocument, which WaitNotice uses.
+func (b *Browser) MouseClick(selector string) error {
+	expr := fmt.Sprintf(`(() => { const node = document.querySelector(%q); if (!node) return null; node.scrollIntoView({block: "center"}); const r = node.getBoundingClientRect(); return {X: r.x + r.width / 2, Y: r.y + r.height / 2}; })()`, selector)
+	center, err := chromedp.Run(b.Tab, chromedp.Evaluate[*struct{ X, Y float64 }](expr))
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", selector, err)
+	}
+	if center == nil {
+		return fmt.Errorf("no element matches %s", selector)
+	}
+	if err := b.clickAt(center.X, center.Y); err != nil {
+		return fmt.Errorf("clicking %s: %w", selector, err)
+	}
+	return nil
+}
+
+// clickAt presses and releases the left mouse button at x, y of the
+// viewport, in CSS pixels.
+func (b *Browser) clickAt(x, y float64) error {
 	for _, kind := range []input.DispatchMouseEventType{input.DispatchMouseEventTypeMousePressed, input.DispatchMouseEventTypeMouseReleased} {
 		params := input.DispatchMouseEventParams{Type: kind, X: x, Y: y, Button: input.MouseButtonLeft, Buttons: 1, ClickCount: 1}
 		if _, err := chromedp.Call(b.Tab, input.DispatchMouseEvent, params); err != nil {
-			return fmt.Errorf("clicking the %q button: %w", text, err)
+			return err
 		}
 	}
 	return nil
@@ -128,7 +155,8 @@ func (b *Browser) EditCommand(key, command string) error {
 }
 
 // Value returns the value of the form field that the CSS selector finds.
-// chromedp.Value waits forever on a textarea, so this reads the property.
+// It reads the property with JavaScript, because chromedp's node queries
+// never return in a page after DOM.getDocument, which WaitNotice uses.
 func (b *Browser) Value(selector string) (string, error) {
 	expr := fmt.Sprintf(`(() => { const field = document.querySelector(%q); return field ? field.value : null; })()`, selector)
 	value, err := chromedp.Run(b.Tab, chromedp.Evaluate[*string](expr))
@@ -167,7 +195,8 @@ func (b *Browser) WaitNoticeDecision(ctx context.Context, decision string, timeo
 }
 
 // SetValue sets the value of the form field that the CSS selector finds,
-// without input events. chromedp.SetValue rejects a textarea.
+// without input events. chromedp v0.23.1's SetValue fails on the sample
+// app's textarea with "could not set value on node".
 func (b *Browser) SetValue(selector, value string) error {
 	expr := fmt.Sprintf(`(() => { const field = document.querySelector(%q); if (!field) return false; field.value = %q; return true; })()`, selector, value)
 	found, err := chromedp.Run(b.Tab, chromedp.Evaluate[bool](expr))
