@@ -46,6 +46,25 @@ async function readPort(area, name, log) {
   return port;
 }
 
+export const UNREADABLE_VERDICT_MESSAGE =
+  "Parapet received an answer to this action that it could not read, so the action is blocked. " +
+  "Update the Parapet extension or contact IT.";
+
+// unreadableVerdictRequestID returns the request_id of a message that looks
+// like a verdict, read without the decoder's checks, or undefined.
+export function unreadableVerdictRequestID(data) {
+  if (typeof data !== "string" || data.length > 64 * 1024) {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(data);
+    const id = value?.type === "verdict" ? value.body?.request_id : undefined;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class Bridge {
   constructor({ chrome, policy, signIn = null, WebSocketImpl = globalThis.WebSocket, timers = globalThis, log = console }) {
     this.chrome = chrome;
@@ -274,6 +293,7 @@ export class Bridge {
       }
       this.log.warn(`parapet: rejected a message from the agent: ${err.message}`);
       this.send("error", err.reply());
+      this.blockUnreadableVerdict(data);
       return;
     }
     switch (message.type) {
@@ -308,6 +328,25 @@ export class Bridge {
       default:
         this.log.warn(`parapet: ignoring a ${message.type} message from the agent`);
     }
+  }
+
+  // Settles the pending request that an undecodable verdict answered with
+  // a block. The agent did answer, so falling back to the fail mode, which
+  // allows actions in apps that fail open, would let through an action
+  // that the answer may have blocked.
+  blockUnreadableVerdict(data) {
+    const requestID = unreadableVerdictRequestID(data);
+    if (requestID === undefined || !this.pending.has(requestID)) {
+      return;
+    }
+    this.settle(requestID, (request) => request.resolve({
+      type: "verdict",
+      body: {
+        request_id: requestID, decision: "block", policy_ids: [], event_id: "",
+        message: UNREADABLE_VERDICT_MESSAGE,
+        reason: "The agent's answer to this action could not be read by this version of the extension.",
+      },
+    }));
   }
 
   // Passes a step_up verdict to its request's onStepUp and keeps the

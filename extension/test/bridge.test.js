@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { Bridge, readBridgePort, SOFTWARE, AGENT_KEY, PING_INTERVAL_MS } from "../lib/bridge.js";
+import {
+  Bridge, readBridgePort, SOFTWARE, AGENT_KEY, PING_INTERVAL_MS, UNREADABLE_VERDICT_MESSAGE, unreadableVerdictRequestID,
+} from "../lib/bridge.js";
 import { PolicyStore, POLICY_KEY } from "../lib/policy.js";
 import { encode } from "../lib/protocol.js";
 import { fakeChrome, quietLog } from "./fake_chrome.js";
@@ -153,6 +155,32 @@ test("request resolves with the verdict for its id", async () => {
   const reply = await pending;
   assert.equal(reply.body.decision, "block");
   assert.equal(bridge.pending.size, 0);
+});
+
+test("undecodable verdict blocks its request", async () => {
+  const { socket, bridge } = await connected();
+  const pending = bridge.request("action.request", { activity: "download", app_host: "a.test", page_url: "http://a.test/", tab_id: -1 }, 10_000);
+  const id = socket.sent.at(-1).id;
+  // A field this extension does not know makes the verdict undecodable.
+  const verdict = JSON.parse(encode("verdict", { request_id: id, decision: "allow", reason: "r", policy_ids: [], event_id: "act-2" }, "agt-9"));
+  verdict.body.future_field = true;
+  socket.onmessage({ data: JSON.stringify(verdict) });
+  const reply = await pending;
+  assert.equal(reply.body.decision, "block");
+  assert.equal(reply.body.message, UNREADABLE_VERDICT_MESSAGE);
+  assert.equal(socket.sent.at(-1).type, "error");
+  assert.equal(bridge.pending.size, 0);
+});
+
+test("unreadable message without a pending request changes nothing", async () => {
+  const { socket, bridge } = await connected();
+  const pending = bridge.request("ping", {}, 10_000);
+  socket.onmessage({ data: '{"v":1,"type":"verdict","id":"x","ts":"2026-12-03T10:00:00Z","body":{"request_id":"nobody","x":1}}' });
+  assert.equal(bridge.pending.size, 1);
+  assert.equal(unreadableVerdictRequestID("not json"), undefined);
+  assert.equal(unreadableVerdictRequestID('{"type":"error","body":{"request_id":"a"}}'), undefined);
+  bridge.pending.clear();
+  void pending.catch(() => {});
 });
 
 test("request rejects on an error reply for its id", async () => {
