@@ -12,8 +12,8 @@ import (
 	"parapet/server/store"
 )
 
-// FileOpenPath is where a device asks for the file key of a .parapet file,
-// authenticated with its device credential like the agent link.
+// FileOpenPath is the endpoint that returns the file key of a .parapet file
+// to a device, authenticated with its device credential like the agent link.
 const FileOpenPath = "/agent/v1/files/open"
 
 // fileOpenRequest is the body of a POST to FileOpenPath.

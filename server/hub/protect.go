@@ -18,16 +18,16 @@ type FileKeys interface {
 type fileKeysHolder struct{ keys FileKeys }
 
 // SetFileKeys sets the keys that protect verdicts encrypt to. Without
-// them, a protect decision that asks for encryption cannot be carried out,
-// and the server answers it with a block instead.
+// them, a protect decision that requires encryption cannot be carried out,
+// and the server sends a block instead.
 func (h *Hub) SetFileKeys(k FileKeys) { h.fileKeys.Store(&fileKeysHolder{keys: k}) }
 
 var errNoFileKeys = errors.New("the server has no file keys configured")
 
-// protection returns what a protect verdict tells the agent to do: the
-// label of the policy's parameters, with its tenant and name from the
-// policy set, and the recipients for the encryption the policy asks for,
-// or, when the policy names none, the one the label's protection implies.
+// protection returns the protection a protect verdict carries: the label
+// named by the policy, with its tenant and name from the policy set, and
+// the recipients for the policy's encryption target or, when the policy
+// sets none, the target the label's protection implies.
 func (l *link) protection(set *policy.Set, params policy.Params) (*protocol.Protection, error) {
 	label := findLabel(set, params.Label)
 	if label == nil {

@@ -83,7 +83,7 @@ func (c *cli) fileOpen(args []string) error {
 // defaultAgentConfig is the agent's config path on this platform.
 func defaultAgentConfig() string { return config.DefaultPath() }
 
-// fileOpener asks the server for file keys with the device credential.
+// fileOpener requests file keys from the server with the device credential.
 type fileOpener struct {
 	server     string
 	credential string
@@ -148,22 +148,22 @@ func (o *fileOpener) unwrap(name string) func(context.Context, []byte) ([]byte, 
 		defer resp.Body.Close()
 		data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if err != nil {
-			return nil, fmt.Errorf("reading the server's answer: %w", err)
+			return nil, fmt.Errorf("reading the server's response: %w", err)
 		}
 		if resp.StatusCode != http.StatusOK {
 			var e struct {
 				Error string `json:"error"`
 			}
 			if json.Unmarshal(data, &e) == nil && e.Error != "" {
-				return nil, fmt.Errorf("the server refused to open the file: %s", e.Error)
+				return nil, fmt.Errorf("the server denied opening the file: %s", e.Error)
 			}
-			return nil, fmt.Errorf("the server refused to open the file: %s", resp.Status)
+			return nil, fmt.Errorf("the server denied opening the file: %s", resp.Status)
 		}
 		var out struct {
 			FileKey []byte `json:"file_key"`
 		}
 		if err := json.Unmarshal(data, &out); err != nil || len(out.FileKey) == 0 {
-			return nil, errors.New("the server's answer carries no file key")
+			return nil, errors.New("the server's response has no file key")
 		}
 		return out.FileKey, nil
 	}
