@@ -130,6 +130,7 @@ func input(req *protocol.ActionRequest, facts Facts) *policy.Input {
 	if f := req.File; f != nil {
 		if f.Label != nil {
 			in.File.LabelID = f.Label.ID
+			in.File.LabelTenant = f.Label.TenantID
 		}
 		in.File.Detectors = f.Detectors
 	}

@@ -197,6 +197,7 @@ func (l *link) policyInput(req *protocol.ActionRequest, now time.Time, who subje
 		in.File.Detectors = f.Detectors
 		if f.Label != nil {
 			in.File.LabelID = f.Label.ID
+			in.File.LabelTenant = f.Label.TenantID
 		}
 	}
 	if ip, err := netip.ParseAddr(l.sourceIP); err == nil {

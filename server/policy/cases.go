@@ -161,6 +161,15 @@ func (s *Set) runCase(c Case) CaseResult {
 	if err != nil {
 		return CaseResult{Name: c.Name, Failure: "invalid input: " + err.Error()}
 	}
+	// A case names a label by id only; it stands for the set's label of
+	// that id, with its tenant.
+	if in.File.LabelID != "" && in.File.LabelTenant == "" {
+		for i := range s.Labels {
+			if strings.EqualFold(s.Labels[i].ID, in.File.LabelID) {
+				in.File.LabelTenant = s.Labels[i].Tenant
+			}
+		}
+	}
 	got := s.Explain(in)
 
 	var problems []string

@@ -123,7 +123,9 @@ func (c *compiler) compileFileLabel(p string, value *yaml.Node) {
 		return
 	}
 	if label.Present != nil {
-		n := node{op: opFileLabelPresent, path: p + ".present", flag: *label.Present,
+		// With labels defined, only a label of one of their tenants counts,
+		// so a file labeled by another organization is still unlabeled here.
+		n := node{op: opFileLabelPresent, path: p + ".present", flag: *label.Present, strs: c.b.labelTenants(),
 			yes: "file has a sensitivity label", no: "file has no sensitivity label"}
 		if !n.flag {
 			n.yes, n.no = n.no, n.yes
@@ -139,11 +141,22 @@ func (c *compiler) compileFileLabel(p string, value *yaml.Node) {
 			c.fail(fieldIndex(p+".in", j), value, "unknown label %q; define it under labels", id)
 			continue
 		}
-		ids = append(ids, l.ID)
+		ids = append(ids, strings.ToLower(l.ID)+"|"+strings.ToLower(l.Tenant))
 		names = append(names, labelName(l))
 	}
 	c.leaf(node{op: opFileLabelIn, path: p + ".in", strs: ids,
 		yes: "file label is " + describeList(names), no: "file label is not " + describeList(names)})
+}
+
+// labelTenants returns the tenants of the set's labels, in lower case.
+func (b *builder) labelTenants() []string {
+	var tenants []string
+	for _, l := range b.labels {
+		if t := strings.ToLower(l.Tenant); t != "" && !containsString(tenants, t) {
+			tenants = append(tenants, t)
+		}
+	}
+	return tenants
 }
 
 func labelName(l *Label) string {
@@ -172,9 +185,12 @@ func (n *node) testFile(f *facts) bool {
 	case opFileMIME:
 		return matchMIME(n.strs, f.mime)
 	case opFileLabelPresent:
-		return (f.label != "") == n.flag
+		present := f.label != "" && (len(n.strs) == 0 || containsString(n.strs, f.tenant))
+		return present == n.flag
 	case opFileLabelIn:
-		return f.label != "" && containsString(n.strs, f.label)
+		// Each entry is "id|tenant"; a label object without a tenant
+		// matches its id from any tenant.
+		return f.label != "" && (containsString(n.strs, f.label+"|"+f.tenant) || containsString(n.strs, f.label+"|"))
 	case opFileDetectors:
 		for _, d := range f.in.File.Detectors {
 			if containsString(n.strs, d) {

@@ -11,11 +11,14 @@ func TestConditionFile(t *testing.T) {
 		in.Request.File.MIMEType = mime
 		return in
 	}
-	labeled := func(label string, detectors ...string) *Input {
+	const tenant = "6F1E2D3C-4B5A-4978-8695-A4B3C2D1E0F9"
+	const otherTenant = "aaaaaaaa-4b5a-4978-8695-a4b3c2d1e0f9"
+	labeledBy := func(label, labelTenant string, detectors ...string) *Input {
 		in := download("q3.xlsx")
-		in.File = FileFacts{LabelID: label, Detectors: detectors}
+		in.File = FileFacts{LabelID: label, LabelTenant: labelTenant, Detectors: detectors}
 		return in
 	}
+	labeled := func(label string, detectors ...string) *Input { return labeledBy(label, tenant, detectors...) }
 	const confidential = "0B5A8C3E-3F0E-4D7F-9C4A-1E2D3C4B5A69"
 	runConditionCases(t, []conditionCase{
 		{"name glob", `{file: {names: ["*.docx"]}}`, download("Q3.DOCX"), true},
@@ -37,6 +40,9 @@ func TestConditionFile(t *testing.T) {
 		{"unlabeled", "{file: {label: {present: false}}}", labeled(""), true},
 		{"label in", "{file: {label: {in: [0b5a8c3e-3f0e-4d7f-9c4a-1e2d3c4b5a69]}}}", labeled(confidential), true},
 		{"label not in", "{file: {label: {in: [1c6b9d4f-4a1f-4e8a-8d5b-2f3e4d5c6b7a]}}}", labeled(confidential), false},
+		{"label of another tenant not in", "{file: {label: {in: [0b5a8c3e-3f0e-4d7f-9c4a-1e2d3c4b5a69]}}}", labeledBy(confidential, otherTenant), false},
+		{"label of another tenant not present", "{file: {label: {present: true}}}", labeledBy(confidential, otherTenant), false},
+		{"label of another tenant counts as unlabeled", "{file: {label: {present: false}}}", labeledBy(confidential, otherTenant), true},
 		{"detector", "{file: {detectors: [credit_card, iban]}}", labeled("", "iban"), true},
 		{"detector differs", "{file: {detectors: [credit_card]}}", labeled("", "iban"), false},
 		{"fields all match", "{file: {extensions: [xlsx], detectors: [iban]}}", labeled("", "iban"), true},

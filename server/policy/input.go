@@ -58,6 +58,10 @@ type DeviceFacts struct {
 type FileFacts struct {
 	// LabelID is the GUID of the file's sensitivity label, or empty.
 	LabelID string
+	// LabelTenant is the GUID of the tenant that defined the label. A
+	// label matches a label object only when their tenants agree, since
+	// another organization may use the same label GUID.
+	LabelTenant string
 	// Detectors are the ids of the content detectors that matched.
 	Detectors []string
 }
@@ -75,6 +79,7 @@ type facts struct {
 	ext      string
 	mime     string
 	label    string
+	tenant   string
 	ip       netip.Addr
 	now      time.Time
 }
@@ -98,6 +103,7 @@ func newFacts(in *Input, app int) facts {
 		f.mime = strings.ToLower(strings.TrimSpace(mime))
 	}
 	f.label = strings.ToLower(in.File.LabelID)
+	f.tenant = strings.ToLower(in.File.LabelTenant)
 	return f
 }
 
