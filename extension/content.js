@@ -27,59 +27,7 @@
   const HOST_TAG = "parapet-notice";
   const DEFAULT_MESSAGE = "Your organization does not allow this action.";
 
-  const STYLE = `
-    :host {
-      all: initial !important;
-      display: block !important;
-      position: fixed !important;
-      top: 16px !important;
-      right: 16px !important;
-      left: auto !important;
-      bottom: auto !important;
-      z-index: 2147483647 !important;
-      width: 380px !important;
-      max-width: calc(100vw - 32px) !important;
-      margin: 0 !important;
-      padding: 0 !important;
-      opacity: 1 !important;
-      visibility: visible !important;
-      transform: none !important;
-      filter: none !important;
-      clip-path: none !important;
-      pointer-events: auto !important;
-    }
-    .notice {
-      all: initial;
-      display: block;
-      box-sizing: border-box;
-      padding: 16px 18px;
-      border-left: 6px solid #b3261e;
-      border-radius: 8px;
-      background: #ffffff;
-      color: #1f1f1f;
-      box-shadow: 0 6px 24px rgba(0, 0, 0, 0.25);
-      font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
-    }
-    .notice.warn { border-left-color: #b26a00; }
-    .title { all: initial; display: block; margin: 0 0 8px; font: 600 16px/1.3 system-ui, sans-serif; color: #1f1f1f; }
-    .message, .reason, .event { all: initial; display: block; margin: 0 0 6px; font: inherit; color: inherit; white-space: pre-wrap; overflow-wrap: anywhere; }
-    .reason, .event { font-size: 12px; color: #5f5f5f; }
-    .fix { all: initial; display: block; margin: 0 0 6px; font: inherit; color: inherit; font-weight: 600; white-space: pre-wrap; overflow-wrap: anywhere; }
-    .link { all: initial; display: block; margin: 0 0 6px; font: inherit; color: #0b57d0; text-decoration: underline; cursor: pointer; overflow-wrap: anywhere; }
-    .event { font-family: ui-monospace, Menlo, Consolas, monospace; }
-    button {
-      all: initial;
-      display: inline-block;
-      margin-top: 8px;
-      padding: 6px 14px;
-      border-radius: 4px;
-      background: #1f1f1f;
-      color: #ffffff;
-      font: 600 13px/1.2 system-ui, sans-serif;
-      cursor: pointer;
-    }
-    button:focus-visible { outline: 2px solid #0b57d0; outline-offset: 2px; }
-  `;
+  const STYLE = globalThis.PARAPET_NOTICE_STYLE;
 
   function element(tag, className, text) {
     const node = document.createElement(tag);

@@ -40,7 +40,7 @@ test("content scripts run at document_start in the top frame", () => {
     assert.equal(script.all_frames, false);
     assert.deepEqual(script.matches, ["<all_urls>"]);
   }
-  assert.deepEqual(isolated.js, ["content.js", "actions.js"]);
+  assert.deepEqual(isolated.js, ["notice_style.js", "content.js", "actions.js"]);
   assert.equal(isolated.world, undefined, "content.js needs the isolated world for chrome.runtime");
   assert.deepEqual(main.js, ["page_hook.js", "print_hook.js"]);
   assert.equal(main.world, "MAIN");
@@ -67,7 +67,7 @@ test("every file the manifest names exists", () => {
 
 test("sources point only at loopback hosts", () => {
   const files = ["background.js", "content.js", "popup.js", "popup.html", "lib/bridge.js", "lib/downloads.js", "lib/protocol.js", "lib/uploads.js", "page_hook.js",
-    "actions.js", "print_hook.js", "lib/signin.js", "lib/stepup.js", "lib/page_actions.js", "lib/access.js"];
+    "actions.js", "print_hook.js", "notice_style.js", "lib/signin.js", "lib/stepup.js", "lib/page_actions.js", "lib/access.js"];
   for (const file of files) {
     const text = readFileSync(new URL(file, root), "utf8");
     for (const [url] of text.matchAll(/\b(?:wss?|https?):\/\/[^\s"'`)]+/g)) {
