@@ -21,6 +21,8 @@ Commands:
   stop       stop the OS service
   restart    restart the OS service
   status     print whether the OS service is running
+  rotate-credential
+             replace the device credential with a new one from the server
   version    print the agent's version
 
 Run "parapet-agent COMMAND --help" for a command's flags.
@@ -44,6 +46,8 @@ func runWith(args []string, stdout, stderr io.Writer, newSvc newController) int 
 		return runCommand(args[1:], stderr)
 	case "version":
 		return versionCommand(args[1:], stdout, stderr)
+	case "rotate-credential":
+		return rotateCommand(args[1:], stdout, stderr)
 	case "install", "uninstall", "start", "stop", "restart", "status":
 		return controlCommand(args[0], args[1:], stdout, stderr, newSvc)
 	case "-h", "-help", "--help", "help":
