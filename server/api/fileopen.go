@@ -34,8 +34,8 @@ type fileOpenResponse struct {
 // handleFileOpen unwraps the file key of a .parapet file for the device's
 // user and logs the opening as an activity. The key is returned only when
 // the organization's key or the user's own key is a recipient of the file.
-// NOTE: no policy condition can restrict opening yet; being a recipient on
-// an enrolled, unrevoked device is the whole check.
+// NOTE: no policy condition can restrict opening yet; the check is being a
+// recipient on an enrolled, unrevoked device whose user is not blocked.
 func (s *server) handleFileOpen(w http.ResponseWriter, r *http.Request) {
 	if s.FileKeys == nil {
 		writeError(w, http.StatusNotFound, "this server does not open protected files")
@@ -70,6 +70,20 @@ func (s *server) handleFileOpen(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("rejected file open", "device_id", device.ID, "error", err)
 		writeFieldError(w, http.StatusBadRequest, "header", "header: "+err.Error())
 		return
+	}
+	// A user that an admin or an anomaly detector blocked may not open
+	// protected files either, as for every other action.
+	if decision == "allow" && s.Identity != nil && s.Identity.Access != nil {
+		block, blocked, err := s.Identity.Access.Check(r.Context(), device.User)
+		if err != nil {
+			s.log.Error("checking user block for file open", "device_id", device.ID, "error", err)
+			writeError(w, http.StatusInternalServerError, "checking the user's access failed, so the key was not released")
+			return
+		}
+		if blocked {
+			decision = "block"
+			reason = block.Message()
+		}
 	}
 	id := "act-" + protocol.NewID()
 	activity := store.Activity{ID: id, Time: time.Now().UTC(), User: device.User, DeviceID: device.ID,

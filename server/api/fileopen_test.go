@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"parapet/agent/protect/parapetfile"
+	accesscontrol "parapet/server/access"
 	"parapet/server/filekeys"
+	"parapet/server/store"
 )
 
 // protectedFile returns a .parapet file of content encrypted to recipients.
@@ -123,5 +126,37 @@ func TestFileOpenNeedsDeviceCredential(t *testing.T) {
 	status, _ := s.openFile(t, adminToken, protectedFile(t, "x", []string{keys.OrgRecipient()}))
 	if status != http.StatusUnauthorized {
 		t.Errorf("status %d with an admin token, want 401", status)
+	}
+}
+
+func TestFileOpenDeniedToBlockedUser(t *testing.T) {
+	keys, err := filekeys.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, func(c *Config) {
+		c.FileKeys = keys
+		c.Identity = &Identity{Access: &accesscontrol.Service{Store: c.Store.(*store.SQLite)}}
+	})
+	enrolled := s.enroll(t)
+	block := store.UserBlock{User: "ana@corp.test", Reason: "left the company", CreatedBy: "bootstrap", CreatedAt: time.Now()}
+	audit := store.AuditEntry{Time: time.Now(), Actor: "bootstrap", ActorRole: "admin", Action: "user.block", Target: "ana@corp.test"}
+	if err := s.store.BlockUser(context.Background(), block, audit); err != nil {
+		t.Fatal(err)
+	}
+
+	status, body := s.openFile(t, enrolled.Credential, protectedFile(t, "secret", []string{keys.OrgRecipient()}))
+	if status != http.StatusForbidden {
+		t.Fatalf("status %d (%v), want 403 for a blocked user", status, body)
+	}
+	if body["file_key"] != "" {
+		t.Error("a blocked user got a file key")
+	}
+	if !strings.Contains(body["error"], "left the company") {
+		t.Errorf("error %q does not give the block's reason", body["error"])
+	}
+	_, activities := s.activities(t, adminToken)
+	if len(activities) != 1 || activities[0].Decision != "block" {
+		t.Errorf("activities %+v, want one blocked opening", activities)
 	}
 }
