@@ -1,9 +1,11 @@
 package upload
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"parapet/agent/inspect"
 	"parapet/agent/label"
@@ -50,7 +52,9 @@ func (in *Inspector) Inspect(ctx context.Context, a *Assembly, name string) (Res
 	}
 	rep, err := in.cfg.Detectors.Inspect(ctx, name, a.file, a.written)
 	switch {
-	case errors.Is(err, inspect.ErrUnsupportedFormat):
+	case errors.Is(err, inspect.ErrUnsupportedFormat) && !isContainer(a.file):
+		// A format without text, such as an image, was inspected: it has
+		// nothing the detectors look for.
 	case err != nil:
 		in.cfg.Log.Info("upload inspection failed", "file_name", name, "error", err)
 		res.Inspection = protocol.InspectionFailed
@@ -114,4 +118,16 @@ func MarkOversized(f *protocol.FileInfo) {
 	f.Label = nil
 	f.Detectors = nil
 	f.Inspection = protocol.InspectionOversized
+}
+
+// isContainer reports whether f starts like a zip archive or an OLE2
+// compound file (legacy Office). Such files carry other files or text that
+// the detectors could not read, so an unsupported one is reported as not
+// inspected rather than as inspected and clean.
+func isContainer(f io.ReaderAt) bool {
+	head := make([]byte, 8)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	return bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) ||
+		bytes.HasPrefix(head, []byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1})
 }

@@ -1,6 +1,7 @@
 package upload
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"errors"
@@ -266,5 +267,40 @@ func TestNewRemovesLeftovers(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("unrelated file removed: %v", err)
+	}
+}
+
+func TestUnsupportedFormatInspection(t *testing.T) {
+	var archive bytes.Buffer
+	zw := zip.NewWriter(&archive)
+	w, _ := zw.Create("c.csv")
+	w.Write([]byte("card\n4111 1111 1111 1111\n"))
+	zw.Close()
+	png := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 64)...)
+	ole := append([]byte{0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1}, bytes.Repeat([]byte{0}, 64)...)
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"plain zip is not inspected", archive.Bytes(), protocol.InspectionFailed},
+		{"legacy office file is not inspected", ole, protocol.InspectionFailed},
+		{"image has no text to inspect", png, protocol.InspectionComplete},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, _ := newInspector(t, 1<<20)
+			a, err := assemble(t, in, int64(len(tt.data)), chunks(tt.data, 32))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := in.Inspect(context.Background(), a, "upload.bin")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Inspection != tt.want {
+				t.Errorf("got inspection %q, want %q", res.Inspection, tt.want)
+			}
+		})
 	}
 }

@@ -39,6 +39,7 @@ const (
 	opFileLabelPresent
 	opFileLabelIn
 	opFileDetectors
+	opFileInspection
 	opTime
 	opSessionSignedIn
 	opSessionIPChanged
@@ -116,7 +117,7 @@ func (n *node) test(f *facts) bool {
 		return n.testDevice(f)
 	case opNetwork:
 		return n.testNetwork(f)
-	case opFileNames, opFileExtensions, opFileSize, opFileMIME, opFileLabelPresent, opFileLabelIn, opFileDetectors:
+	case opFileNames, opFileExtensions, opFileSize, opFileMIME, opFileLabelPresent, opFileLabelIn, opFileDetectors, opFileInspection:
 		return n.testFile(f)
 	case opTime:
 		return n.testTime(f)

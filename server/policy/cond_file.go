@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"parapet/protocol"
 )
 
-var fileConditionShape = fields("names", "extensions", "size", "mime_types", "label", "detectors")
+var fileConditionShape = fields("names", "extensions", "size", "mime_types", "label", "detectors", "inspection")
 
 func (c *compiler) compileFile(p string, key, value *yaml.Node) {
 	switch key.Value {
@@ -50,7 +52,30 @@ func (c *compiler) compileFile(p string, key, value *yaml.Node) {
 		}
 		c.leaf(node{op: opFileDetectors, path: p, strs: list,
 			yes: "content matched detector " + describeList(list), no: "content matched no detector of " + strings.Join(list, ", ")})
+	case "inspection":
+		c.compileFileInspection(p, value)
 	}
+}
+
+// compileFileInspection compiles `inspection: [results]`, which matches the
+// agent's content inspection result of an upload: complete, oversized,
+// failed (the content could not be read, as for an archive), or none when
+// nothing was inspected.
+func (c *compiler) compileFileInspection(p string, value *yaml.Node) {
+	list, ok := c.decodeStrings(p, value)
+	if !ok {
+		return
+	}
+	list = lowerAll(list)
+	for j, result := range list {
+		switch result {
+		case protocol.InspectionComplete, protocol.InspectionOversized, protocol.InspectionFailed, "none":
+		default:
+			c.fail(fieldIndex(p, j), value, "unknown inspection result %q; use complete, oversized, failed or none", result)
+		}
+	}
+	c.leaf(node{op: opFileInspection, path: p, strs: list,
+		yes: "content inspection is " + describeList(list), no: "content inspection is not " + describeList(list)})
 }
 
 // compileFileNames compiles case-insensitive glob patterns (path.Match
@@ -191,6 +216,12 @@ func (n *node) testFile(f *facts) bool {
 		// Each entry is "id|tenant"; a label object without a tenant
 		// matches its id from any tenant.
 		return f.label != "" && (containsString(n.strs, f.label+"|"+f.tenant) || containsString(n.strs, f.label+"|"))
+	case opFileInspection:
+		result := f.file.Inspection
+		if result == "" {
+			result = "none"
+		}
+		return containsString(n.strs, result)
 	case opFileDetectors:
 		for _, d := range f.in.File.Detectors {
 			if containsString(n.strs, d) {

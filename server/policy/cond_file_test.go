@@ -20,6 +20,11 @@ func TestConditionFile(t *testing.T) {
 	}
 	labeled := func(label string, detectors ...string) *Input { return labeledBy(label, tenant, detectors...) }
 	const confidential = "0B5A8C3E-3F0E-4D7F-9C4A-1E2D3C4B5A69"
+	inspected := func(result string) *Input {
+		in := download("backup.zip")
+		in.Request.File.Inspection = result
+		return in
+	}
 	runConditionCases(t, []conditionCase{
 		{"name glob", `{file: {names: ["*.docx"]}}`, download("Q3.DOCX"), true},
 		{"name glob differs", `{file: {names: ["report-*"]}}`, download("q3.docx"), false},
@@ -46,5 +51,8 @@ func TestConditionFile(t *testing.T) {
 		{"detector", "{file: {detectors: [credit_card, iban]}}", labeled("", "iban"), true},
 		{"detector differs", "{file: {detectors: [credit_card]}}", labeled("", "iban"), false},
 		{"fields all match", "{file: {extensions: [xlsx], detectors: [iban]}}", labeled("", "iban"), true},
+		{"inspection failed", "{file: {inspection: [failed, oversized]}}", inspected("failed"), true},
+		{"inspection complete", "{file: {inspection: [failed, oversized]}}", inspected("complete"), false},
+		{"no inspection", "{file: {inspection: [none]}}", inspected(""), true},
 	})
 }
