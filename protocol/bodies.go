@@ -31,7 +31,7 @@ const (
 )
 
 // Hello opens a link. The extension sends it to the agent, the agent to the
-// server, and each side answers with its own Hello.
+// server, and each side replies with its own Hello.
 type Hello struct {
 	// Peer is the sender's role: "extension", "agent" or "server".
 	Peer string `json:"peer"`
@@ -96,7 +96,8 @@ const (
 	EncryptUser = "user"
 )
 
-// Protection tells the agent how to protect a downloaded file.
+// Protection is the labeling and encryption the agent applies to a
+// downloaded file.
 type Protection struct {
 	// Label is written into the file's metadata.
 	Label FileLabel `json:"label"`
@@ -107,11 +108,11 @@ type Protection struct {
 	Recipients []string `json:"recipients,omitempty"`
 }
 
-// ActionRequest asks for a verdict on one activity. The extension sends it
+// ActionRequest requests a verdict on one activity. The extension sends it
 // to the agent, and the agent forwards it to the server unchanged; the
 // server takes the device and user from the authenticated link.
 type ActionRequest struct {
-	// Activity is what the user is doing.
+	// Activity is the kind of action the user takes.
 	Activity Activity `json:"activity"`
 	// AppHost is the host (and port, when not the scheme's default) of
 	// the page the action happens in.
@@ -146,7 +147,7 @@ const SourceWatcher = "watcher"
 // MaxPasteText is the longest ActionRequest.Text, in bytes.
 const MaxPasteText = 32 << 10
 
-// AccessChanged tells the extension that the user's access changed during
+// AccessChanged notifies the extension that the user's access changed during
 // the session, for example that an admin blocked the user or that the
 // device was revoked. The server sends it to the agent, which relays it to
 // every extension connection; the extension shows Message in open tabs of
@@ -170,22 +171,22 @@ const (
 	AccessStepUp   = "step_up_required"
 )
 
-// Verdict answers an ActionRequest.
+// Verdict is the reply to an ActionRequest.
 type Verdict struct {
 	// RequestID is the envelope id of the ActionRequest.
 	RequestID string `json:"request_id"`
-	// Decision is what the extension must do.
+	// Decision is the outcome the extension enforces.
 	Decision Decision `json:"decision"`
 	// Message is the admin's text for the user; empty for allow.
 	Message string `json:"message,omitempty"`
-	// Reason says in one sentence why this decision was made.
+	// Reason is one sentence on why this decision was made.
 	Reason string `json:"reason"`
 	// PolicyIDs lists the ids of the policies that matched.
 	PolicyIDs []string `json:"policy_ids"`
 	// EventID is the activity log id of this decision, for support.
 	EventID string `json:"event_id"`
-	// Fix tells the user how to make the action acceptable, such as
-	// which label to apply before uploading again.
+	// Fix is the instruction to the user for making the action acceptable,
+	// such as which label to apply before uploading again.
 	Fix string `json:"fix,omitempty"`
 	// Link is an optional URL with more help.
 	Link string `json:"link,omitempty"`
@@ -195,7 +196,7 @@ type Verdict struct {
 
 // UploadChunk carries part of a file the user is uploading, from the
 // extension to the agent, for inspection. Chunks of one upload follow its
-// action.request in order; the agent answers the request with a verdict
+// action.request in order; the agent replies to the request with a verdict
 // after the chunk with Last set.
 type UploadChunk struct {
 	// RequestID is the envelope id of the upload's action.request.
@@ -243,7 +244,7 @@ type PostureReport struct {
 	CollectedAt     time.Time `json:"collected_at"`
 	// AgentUptimeSeconds is how long the agent process has run.
 	AgentUptimeSeconds int64 `json:"agent_uptime_seconds,omitempty"`
-	// CredentialStore is where the device credential is kept: "keyring"
+	// CredentialStore names the store of the device credential: "keyring"
 	// or "file" (the owner-only file fallback).
 	CredentialStore string `json:"credential_store,omitempty"`
 	// DiskEncryption, Firewall, ScreenLock and AutoUpdates are the results
