@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"parapet/protocol"
 	accesscontrol "parapet/server/access"
@@ -62,6 +64,10 @@ func (s *server) blockTarget(w http.ResponseWriter, r *http.Request) (string, bo
 	return accesscontrol.NormalizeUser(u.Email), true
 }
 
+// maxBlockDuration is the longest timed block. A longer block is better
+// made without a duration, so that it visibly lasts until an admin lifts it.
+const maxBlockDuration = 365 * 24 * time.Hour
+
 func (s *server) handleBlockUser(w http.ResponseWriter, r *http.Request) {
 	if !s.identityReady(w) {
 		return
@@ -74,6 +80,12 @@ func (s *server) handleBlockUser(w http.ResponseWriter, r *http.Request) {
 		writeFieldError(w, http.StatusBadRequest, "reason", fmt.Sprintf("reason: longer than %d bytes", maxBlockReason))
 		return
 	}
+	// The reason is shown to the user in the page and written to logs and
+	// CSV exports, so it must be plain text on one line.
+	if !utf8.ValidString(req.Reason) || strings.ContainsFunc(req.Reason, unicode.IsControl) {
+		writeFieldError(w, http.StatusBadRequest, "reason", "reason: must be valid UTF-8 text without control characters or line breaks")
+		return
+	}
 	email, ok := s.blockTarget(w, r)
 	if !ok {
 		return
@@ -82,8 +94,9 @@ func (s *server) handleBlockUser(w http.ResponseWriter, r *http.Request) {
 	b := store.UserBlock{User: email, Reason: strings.TrimSpace(req.Reason), CreatedBy: principalFrom(r).Actor, CreatedAt: now}
 	if req.Duration != "" {
 		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d <= 0 {
-			writeFieldError(w, http.StatusBadRequest, "duration", "duration: must be a positive Go duration such as 30m or 8h, not "+strconv.Quote(truncate(req.Duration)))
+		if err != nil || d <= 0 || d > maxBlockDuration {
+			writeFieldError(w, http.StatusBadRequest, "duration", "duration: must be a positive Go duration such as 30m or 8h, "+
+				"at most 8760h (a year; omit it for a block that lasts until unblocked), not "+strconv.Quote(truncate(req.Duration)))
 			return
 		}
 		until := now.Add(d)
