@@ -42,11 +42,13 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // The message quotes the rejected input only up to a bound, as valid UTF-8
 // without NUL bytes, so the reply itself always passes validation.
 func (e *DecodeError) Reply() *Error {
-	return &Error{Code: e.Code, Message: replyText(e.Err.Error()), RefID: e.RefID}
+	return &Error{Code: e.Code, Message: ReplyText(e.Err.Error()), RefID: e.RefID}
 }
 
-// replyText makes s fit an error body's message.
-func replyText(s string) string {
+// ReplyText makes s fit the message of an error body: valid UTF-8 without
+// NUL bytes, at most about 1 KiB, and never empty. Error texts may quote
+// rejected input, so every sender of an error body passes them through it.
+func ReplyText(s string) string {
 	const limit = 1024
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\x00", "")

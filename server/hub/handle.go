@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -114,7 +113,7 @@ func (l *link) handleUpdate(ctx context.Context, id string, u *protocol.Activity
 // reject sends an error reply and counts it. After maxConsecutiveErrors
 // rejected messages in a row, it closes the link and returns false.
 func (l *link) reject(reply *protocol.Error) bool {
-	reply.Message = replyText(reply.Message)
+	reply.Message = protocol.ReplyText(reply.Message)
 	l.sendBody(reply)
 	l.errors++
 	if l.errors < maxConsecutiveErrors {
@@ -123,22 +122,6 @@ func (l *link) reject(reply *protocol.Error) bool {
 	l.log.Warn("closing link after too many rejected messages", "count", l.errors)
 	l.closeAfterQueued(websocket.ClosePolicyViolation, "too many invalid messages")
 	return false
-}
-
-// replyText makes a decoder's error text fit an error body, which must be
-// valid UTF-8 of at most 2048 bytes, because the text may quote the
-// rejected input.
-func replyText(s string) string {
-	const limit = 1024
-	if len(s) > limit {
-		s = s[:limit] + "…"
-	}
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.ReplaceAll(s, "\x00", "")
-	if s == "" {
-		return "the message was rejected"
-	}
-	return s
 }
 
 func (l *link) handleHello(h *protocol.Hello) {
