@@ -253,7 +253,7 @@ type PostureReport struct {
 	Firewall       *PostureCheck `json:"firewall,omitempty"`
 	ScreenLock     *PostureCheck `json:"screen_lock,omitempty"`
 	AutoUpdates    *PostureCheck `json:"auto_updates,omitempty"`
-	// Extension tells whether the browser extension checked in recently.
+	// Extension is the browser extension's last check-in.
 	Extension *ExtensionCheckIn `json:"extension,omitempty"`
 }
 
@@ -270,11 +270,11 @@ type PostureCheck struct {
 	State string `json:"state"`
 	// Detail names what was found, such as "LUKS on /dev/nvme0n1p3".
 	Detail string `json:"detail,omitempty"`
-	// Reason says why the state is unknown.
+	// Reason is why the state is unknown.
 	Reason string `json:"reason,omitempty"`
 }
 
-// ExtensionCheckIn is what the agent last heard from the extension.
+// ExtensionCheckIn is the agent's record of the extension's last message.
 type ExtensionCheckIn struct {
 	// Recent is true when the extension sent a message recently.
 	Recent bool `json:"recent"`
@@ -282,7 +282,7 @@ type ExtensionCheckIn struct {
 	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
-// App is what the extension needs to know about one protected app.
+// App is the description of one protected app that the extension needs.
 type App struct {
 	// ID is the app's id in the policy set.
 	ID string `json:"id"`
@@ -305,16 +305,16 @@ type PolicyUpdate struct {
 
 // ActivityReport delivers an activity that the agent decided by itself
 // while the server could not be reached. The server logs it once per ID
-// and answers with an Ack.
+// and replies with an Ack.
 type ActivityReport struct {
 	// Request is the action as the extension reported it.
 	Request ActionRequest `json:"request"`
 	// RequestID is the envelope id of the original ActionRequest; the
 	// server uses it to log each activity once.
 	RequestID string `json:"request_id"`
-	// Decision is what the agent enforced.
+	// Decision is the outcome the agent enforced.
 	Decision Decision `json:"decision"`
-	// Reason says why, for example that the server was unreachable.
+	// Reason is why, for example that the server was unreachable.
 	Reason string `json:"reason"`
 	// DecidedAt is when the agent enforced the decision.
 	DecidedAt time.Time `json:"decided_at"`
@@ -326,7 +326,7 @@ type Ack struct {
 	RefID string `json:"ref_id"`
 }
 
-// Ping keeps a link alive; the peer answers with Pong.
+// Ping keeps a link alive; the peer replies with Pong.
 type Ping struct{}
 
 // Pong answers a Ping.
