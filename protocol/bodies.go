@@ -216,7 +216,7 @@ const MaxChunkSize = 32 << 10
 
 // ActivityUpdate adds what the agent did after a decision to its activity
 // log entry, such as the label and encryption applied to a download. The
-// server answers with an Ack.
+// server replies with an Ack.
 type ActivityUpdate struct {
 	// EventID is the activity log id from the verdict.
 	EventID string `json:"event_id"`
@@ -329,7 +329,7 @@ type Ack struct {
 // Ping keeps a link alive; the peer replies with Pong.
 type Ping struct{}
 
-// Pong answers a Ping.
+// Pong is the reply to a Ping.
 type Pong struct{}
 
 // Error reports a message the receiver could not accept, or a failure in
